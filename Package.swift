@@ -1,0 +1,66 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "SmartPixelReadout",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "readout-sim", targets: ["readout-sim"]),
+        .executable(name: "onpixel-infer", targets: ["onpixel-infer"]),
+        .executable(name: "trigger-filter", targets: ["trigger-filter"]),
+        .executable(name: "smartpix", targets: ["smartpix"]),
+        .library(name: "ZeroMQ", targets: ["ZeroMQ"]),
+        .library(name: "ReadoutProtocol", targets: ["ReadoutProtocol"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // libzmq from Debian's libzmq3-dev, found with pkg-config.
+        .systemLibrary(
+            name: "CZMQ",
+            pkgConfig: "libzmq",
+            providers: [.apt(["libzmq3-dev"])]
+        ),
+        .target(name: "ZeroMQ", dependencies: ["CZMQ"]),
+        .target(name: "ReadoutProtocol"),
+        .target(name: "ReadoutSim", dependencies: ["ReadoutProtocol"]),
+        .target(name: "OnPixelInference", dependencies: ["ReadoutProtocol"]),
+        .target(name: "TriggerFilter", dependencies: ["ReadoutProtocol"]),
+        .target(name: "StageServices", dependencies: ["ZeroMQ", "ReadoutProtocol"]),
+
+        .executableTarget(
+            name: "readout-sim",
+            dependencies: [
+                "StageServices", "ReadoutSim",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "onpixel-infer",
+            dependencies: [
+                "StageServices", "OnPixelInference",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "trigger-filter",
+            dependencies: [
+                "StageServices", "TriggerFilter",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "smartpix",
+            dependencies: [
+                "StageServices", "ZeroMQ", "ReadoutProtocol", "ReadoutSim",
+                "OnPixelInference", "TriggerFilter",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+        .testTarget(name: "ReadoutProtocolTests", dependencies: ["ReadoutProtocol"]),
+        .testTarget(name: "ReadoutSimTests", dependencies: ["ReadoutSim"]),
+        .testTarget(name: "OnPixelInferenceTests", dependencies: ["OnPixelInference"]),
+        .testTarget(name: "TriggerFilterTests", dependencies: ["TriggerFilter"]),
+        .testTarget(name: "StageServicesTests", dependencies: ["StageServices"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

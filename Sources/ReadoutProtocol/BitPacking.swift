@@ -1,0 +1,42 @@
+/// Packs codes of 2, 4 or 8 bits, least significant bits first: code i occupies bits
+/// [i*b, i*b + b) of the record's bit stream, bit 0 being the lowest bit of the first byte.
+/// Signed codes are stored as their two's-complement low `b` bits.
+public enum BitPacking {
+    /// Appends `codes` packed at `bits` per code to `out`, padding the last byte with zeros.
+    public static func pack(_ codes: some Collection<Int>, bits: Int, into out: inout [UInt8]) {
+        precondition(CodeFormat.allowedBits.contains(bits), "bit width \(bits) is not 2, 4 or 8")
+        let mask = (1 << bits) - 1
+        var acc = 0
+        var filled = 0
+        for code in codes {
+            acc |= (code & mask) << filled
+            filled += bits
+            if filled == 8 {
+                out.append(UInt8(acc))
+                acc = 0
+                filled = 0
+            }
+        }
+        if filled > 0 { out.append(UInt8(acc)) }
+    }
+
+    /// Unpacks `count` codes from `bytes`, sign-extending when `signed`.
+    public static func unpack(_ bytes: UnsafeRawBufferPointer, count: Int, bits: Int, signed: Bool, into out: inout [Int16]) {
+        precondition(CodeFormat.allowedBits.contains(bits), "bit width \(bits) is not 2, 4 or 8")
+        precondition(bytes.count * 8 >= count * bits, "\(bytes.count) bytes cannot hold \(count) \(bits)-bit codes")
+        let perByte = 8 / bits
+        let mask = (1 << bits) - 1
+        let shift = 16 - bits  // sign extension through Int16
+        var produced = 0
+        for byte in bytes {
+            var b = Int(byte)
+            for _ in 0..<perByte where produced < count {
+                let raw = b & mask
+                out.append(signed ? Int16(truncatingIfNeeded: raw << shift) >> shift : Int16(raw))
+                b >>= bits
+                produced += 1
+            }
+            if produced == count { break }
+        }
+    }
+}

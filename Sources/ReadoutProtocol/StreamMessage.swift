@@ -1,0 +1,148 @@
+/// One message of a stream: the envelope every kind shares and its payload.
+public struct StreamMessage: Equatable, Sendable {
+    public enum Payload: Equatable, Sendable {
+        case runStart(RunStart)
+        case frames(FrameBatch)
+        case predictions(PredictionBatch)
+        case decisions(DecisionBatch)
+        case endOfRun(EndOfRun)
+        case heartbeat
+    }
+
+    public var runID: UInt64
+    public var sequence: UInt64
+    /// Bunch crossing of the first record (frames, predictions, decisions) or the current
+    /// bunch crossing (heartbeat, end-of-run).
+    public var firstBunchCrossing: UInt64
+    public var payload: Payload
+
+    public init(runID: UInt64, sequence: UInt64, firstBunchCrossing: UInt64 = 0, payload: Payload) {
+        self.runID = runID
+        self.sequence = sequence
+        self.firstBunchCrossing = firstBunchCrossing
+        self.payload = payload
+    }
+
+    public var kind: MessageKind {
+        switch payload {
+        case .runStart: .runStart
+        case .frames: .frames
+        case .predictions: .predictions
+        case .decisions: .decisions
+        case .endOfRun: .endOfRun
+        case .heartbeat: .heartbeat
+        }
+    }
+
+    /// Records carried (0 for run-start, end-of-run and heartbeat).
+    public var recordCount: Int {
+        switch payload {
+        case .frames(let b): b.count
+        case .predictions(let b): b.count
+        case .decisions(let b): b.count
+        case .runStart, .endOfRun, .heartbeat: 0
+        }
+    }
+}
+
+extension StreamMessage {
+    /// Record sizes of the fixed-size parts, in bytes.
+    static let frameRecordSize = 32
+    static let predictionRecordSize = 32 + 4 * PredictionBatch.outputsPerRecord
+    static let decisionRecordSize = 40
+    static let endOfRunSize = 48
+    /// Sanity bound on run-start texts: a configuration, not a data channel.
+    static let maxRunStartBytes = 1 << 20
+
+    /// The message's parts, header first, ready to send as one multipart message.
+    public func encode() -> [[UInt8]] {
+        var parts: [[UInt8]] = []
+        var flags: PayloadFlags = []
+        var shape: FrameShape?
+        var format: CodeFormat?
+        var geometryID: UInt8 = 0
+        switch payload {
+        case .runStart(let s):
+            var w = ByteWriter(capacity: 8 + s.producer.utf8.count + s.configurationJSON.utf8.count)
+            w.u16(UInt16(s.producer.utf8.count))
+            w.bytes.append(contentsOf: s.producer.utf8)
+            w.u32(UInt32(s.configurationJSON.utf8.count))
+            w.bytes.append(contentsOf: s.configurationJSON.utf8)
+            parts.append(w.bytes)
+        case .frames(let b):
+            precondition(b.shape.isEncodable, "frame shape \(b.shape) does not fit the header")
+            shape = b.shape
+            format = b.codeFormat
+            geometryID = b.geometryID
+            var w = ByteWriter(capacity: b.count * Self.frameRecordSize)
+            for i in 0..<b.count {
+                w.u64(b.bunchCrossings[i])
+                w.u64(b.timestamps[i])
+                w.f32(b.yLocal[i])
+                w.f32(b.xLocal[i])
+                w.zeros(8)
+            }
+            parts.append(w.bytes)
+            if let format {
+                flags.insert(.codes)
+                var packed: [UInt8] = []
+                packed.reserveCapacity(b.count * format.bytesPerRecord(b.shape))
+                for i in 0..<b.count {
+                    BitPacking.pack(b.codes(ofRecord: i).lazy.map { Int($0) }, bits: format.bits, into: &packed)
+                }
+                parts.append(packed)
+            }
+            if b.hasCharge {
+                flags.insert(.charge)
+                var w = ByteWriter(capacity: b.charge.count * 4)
+                for q in b.charge { w.f32(q) }
+                parts.append(w.bytes)
+            }
+            if b.hasTruth {
+                flags.insert(.truth)
+                var w = ByteWriter(capacity: b.truth.count * 4)
+                for t in b.truth { w.f32(t) }
+                parts.append(w.bytes)
+            }
+        case .predictions(let b):
+            var w = ByteWriter(capacity: b.count * Self.predictionRecordSize)
+            for i in 0..<b.count {
+                w.u64(b.bunchCrossings[i])
+                w.u64(b.frameSequences[i])
+                w.u32(b.recordIndices[i])
+                w.u32(0)
+                w.f32(b.yLocal[i])
+                w.f32(b.xLocal[i])
+                for o in b.outputs(ofRecord: i) { w.f32(o) }
+            }
+            parts.append(w.bytes)
+        case .decisions(let b):
+            var w = ByteWriter(capacity: b.count * Self.decisionRecordSize)
+            for r in b.records {
+                w.u64(r.bunchCrossing)
+                w.u64(r.frameSequence)
+                w.u32(r.recordIndex)
+                w.u8(r.keep ? 1 : 0)
+                w.zeros(3)
+                w.f32(r.pt)
+                w.f32(r.ptSigma)
+                w.f32(r.score)
+                w.zeros(4)
+            }
+            parts.append(w.bytes)
+        case .endOfRun(let e):
+            var w = ByteWriter(capacity: Self.endOfRunSize)
+            for v in [e.messages, e.records, e.bunchCrossings, e.droppedRecords, e.malformedInputs, e.missedInputs] { w.u64(v) }
+            parts.append(w.bytes)
+        case .heartbeat:
+            break
+        }
+        let header = MessageHeader(
+            kind: kind, partCount: parts.count + 1, runID: runID, sequence: sequence,
+            firstBunchCrossing: firstBunchCrossing, recordCount: recordCount, flags: flags,
+            shape: shape, codeFormat: format, geometryID: geometryID)
+        var w = ByteWriter(capacity: MessageHeader.size)
+        header.encode(into: &w)
+        return [w.bytes] + parts
+    }
+}

@@ -1,0 +1,55 @@
+import Testing
+@testable import ReadoutProtocol
+
+@Suite struct CodecRoundTripTests {
+    @Test func everyKindRoundTrips() throws {
+        var rng = TestRandom(seed: 1)
+        for message in sampleMessages(&rng) {
+            let parts = message.encode()
+            #expect(parts[0].count == MessageHeader.size)
+            let decoded = try StreamMessage.decode(parts)
+            #expect(decoded == message, "\(message.kind) did not survive a round trip")
+        }
+    }
+
+    @Test func randomShapesAndEncodingsRoundTrip() throws {
+        var rng = TestRandom(seed: 2)
+        for _ in 0..<400 {
+            let shape = FrameShape(rows: Int.random(in: 1...20, using: &rng), columns: Int.random(in: 1...25, using: &rng), slices: Int.random(in: 1...20, using: &rng))
+            let format: CodeFormat? = Bool.random(using: &rng) ? nil : CodeFormat(bits: [2, 4, 8].randomElement(using: &rng)!, signed: Bool.random(using: &rng))
+            let charge = format == nil || Bool.random(using: &rng)
+            let batch = randomFrames(&rng, shape: shape, format: format, records: Int.random(in: 0...6, using: &rng), charge: charge, truth: Bool.random(using: &rng))
+            let message = framesMessage(batch, sequence: UInt64.random(in: 0...UInt64.max, using: &rng))
+            let parts = message.encode()
+            #expect(parts.count == 2 + (format == nil ? 0 : 1) + (charge ? 1 : 0) + (batch.hasTruth ? 1 : 0))
+            if let format {
+                #expect(parts[2].count == batch.count * ((shape.pixels * format.bits + 7) / 8))
+            }
+            #expect(try StreamMessage.decode(parts) == message)
+        }
+    }
+
+    @Test func headerFieldsSitAtTheDocumentedOffsets() {
+        var rng = TestRandom(seed: 3)
+        let batch = randomFrames(&rng, shape: FrameShape(rows: 13, columns: 21, slices: 2), format: CodeFormat(bits: 4, signed: true), records: 2, charge: true, truth: false)
+        let h = framesMessage(batch, sequence: 0x0102_0304_0506_0708).encode()[0]
+        #expect(Array(h[0..<4]) == Array("SPXR".utf8))
+        #expect(h[4] == 1 && h[5] == 0)  // version 1, little-endian
+        #expect(h[6] == MessageKind.frames.rawValue)
+        #expect(h[7] == 4)  // header, records, codes, charge
+        #expect(Array(h[16..<24]) == [8, 7, 6, 5, 4, 3, 2, 1])
+        #expect(h[32] == 2 && h[33] == 0)
+        #expect(h[36] == 3)  // codes | charge
+        #expect(Array(h[38..<43]) == [13, 21, 2, 4, 1])
+        #expect(h[43] == batch.geometryID)
+    }
+
+    @Test func frameRecordsKeepBunchCrossingAndModulePosition() throws {
+        var b = FrameBatch(shape: FrameShape(rows: 2, columns: 2, slices: 1), codeFormat: CodeFormat(bits: 8, signed: false))
+        b.append(bunchCrossing: 17, timestamp: 25, yLocal: -3.25, xLocal: 12.5, codes: [0, 1, 254, 255])
+        let decoded = try StreamMessage.decode(framesMessage(b).encode())
+        guard case .frames(let d) = decoded.payload else { Issue.record("not frames"); return }
+        #expect(d.bunchCrossings == [17] && d.timestamps == [25] && d.yLocal == [-3.25] && d.xLocal == [12.5])
+        #expect(d.codes == [0, 1, 254, 255])
+    }
+}

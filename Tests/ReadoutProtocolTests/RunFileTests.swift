@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+@testable import ReadoutProtocol
+
+@Suite struct RunFileTests {
+    func tempPath(_ name: String) -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("smartpix-\(UUID().uuidString)-\(name)").path
+    }
+
+    @Test func messagesComeBackByteForByte() throws {
+        var rng = TestRandom(seed: 40)
+        let messages = sampleMessages(&rng).map { $0.encode() }
+        let path = tempPath("run.spxr")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let w = try RunFileWriter(path: path)
+        for m in messages { try w.write(message: m) }
+        try w.flush()
+        let r = try RunFileReader(path: path)
+        var read: [[[UInt8]]] = []
+        while let m = try r.next() { read.append(m) }
+        #expect(read == messages)
+        #expect(try read.map { try StreamMessage.decode($0) }.count == messages.count)
+    }
+
+    @Test func truncatedAndCorruptFilesSayWhere() throws {
+        var rng = TestRandom(seed: 41)
+        let path = tempPath("bad.spxr")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let w = try RunFileWriter(path: path)
+        for m in sampleMessages(&rng).prefix(2) { try w.write(message: m.encode()) }
+        try w.flush()
+        let full = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+
+        func failure(_ bytes: [UInt8]) throws -> String? {
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            do {
+                let r = try RunFileReader(path: path)
+                while try r.next() != nil {}
+                return nil
+            } catch {
+                return error.description
+            }
+        }
+        #expect(try failure(full) == nil)
+        #expect(try failure(Array(full.dropLast(3)))?.contains("truncated") == true)
+        #expect(try failure(Array(full.prefix(10)))?.contains("16-byte file header") == true)
+        var badMagic = full
+        badMagic[0] = 0
+        #expect(try failure(badMagic)?.contains("wrong magic") == true)
+        var badCount = full
+        badCount[16] = 200
+        #expect(try failure(badCount)?.contains("byte 16: part count 200") == true)
+        #expect(throws: RunFileReader.Failure.self) { try RunFileReader(path: "/nonexistent/run.spxr") }
+    }
+}
