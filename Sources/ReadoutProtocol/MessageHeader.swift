@@ -18,6 +18,8 @@ public struct MessageHeader: Equatable, Sendable {
     /// Parts of the whole message, this header included.
     public var partCount: Int
     public var runID: UInt64
+    /// Which producer instance sent it (e.g. an inference worker's index): sequences are per (run, stream).
+    public var streamID: UInt32
     /// Per-stream message counter: 0 for run-start, +1 for every message after it.
     public var sequence: UInt64
     public var firstBunchCrossing: UInt64
@@ -28,10 +30,11 @@ public struct MessageHeader: Equatable, Sendable {
     public var codeFormat: CodeFormat?
     public var geometryID: UInt8
 
-    public init(kind: MessageKind, partCount: Int, runID: UInt64, sequence: UInt64, firstBunchCrossing: UInt64, recordCount: Int, flags: PayloadFlags = [], shape: FrameShape? = nil, codeFormat: CodeFormat? = nil, geometryID: UInt8 = 0) {
+    public init(kind: MessageKind, partCount: Int, runID: UInt64, streamID: UInt32 = 0, sequence: UInt64, firstBunchCrossing: UInt64, recordCount: Int, flags: PayloadFlags = [], shape: FrameShape? = nil, codeFormat: CodeFormat? = nil, geometryID: UInt8 = 0) {
         self.kind = kind
         self.partCount = partCount
         self.runID = runID
+        self.streamID = streamID
         self.sequence = sequence
         self.firstBunchCrossing = firstBunchCrossing
         self.recordCount = recordCount
@@ -66,7 +69,7 @@ public struct MessageHeader: Equatable, Sendable {
         w.u8(UInt8(codeFormat?.bits ?? 0))
         w.u8(codeFormat?.signed == true ? 1 : 0)
         w.u8(geometryID)
-        w.zeros(4)
+        w.u32(streamID)
     }
 
     /// Decodes and validates a header part on its own (cheap: lets a consumer look at the
@@ -89,7 +92,7 @@ public struct MessageHeader: Equatable, Sendable {
         let bits = try r.u8("ADC bits")
         let signed = try r.u8("code signedness")
         let geometryID = try r.u8("geometry id")
-        try r.skipZeros(4, "reserved")
+        let streamID = try r.u32("stream id")
         guard bytes.count == size else { throw .lengthMismatch(part: "header", expected: size, found: bytes.count) }
 
         var shape: FrameShape?
@@ -120,6 +123,6 @@ public struct MessageHeader: Equatable, Sendable {
         }
         let expected = expectedParts(kind, flags)
         guard parts == expected else { throw .partCount(kind: "\(kind)", expected: expected, found: parts) }
-        return MessageHeader(kind: kind, partCount: parts, runID: runID, sequence: sequence, firstBunchCrossing: firstBX, recordCount: records, flags: flags, shape: shape, codeFormat: codeFormat, geometryID: geometryID)
+        return MessageHeader(kind: kind, partCount: parts, runID: runID, streamID: streamID, sequence: sequence, firstBunchCrossing: firstBX, recordCount: records, flags: flags, shape: shape, codeFormat: codeFormat, geometryID: geometryID)
     }
 }

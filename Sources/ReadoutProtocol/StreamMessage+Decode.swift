@@ -75,7 +75,7 @@ extension StreamMessage {
         case .frames:
             payload = .frames(try decodeFrames(h, parts))
         }
-        return StreamMessage(runID: h.runID, sequence: h.sequence, firstBunchCrossing: h.firstBunchCrossing, payload: payload)
+        return StreamMessage(runID: h.runID, streamID: h.streamID, sequence: h.sequence, firstBunchCrossing: h.firstBunchCrossing, payload: payload)
     }
 
     private static func decodeRunStart(_ part: UnsafeRawBufferPointer) throws(DecodeError) -> RunStart {

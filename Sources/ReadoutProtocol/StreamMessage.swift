@@ -10,14 +10,17 @@ public struct StreamMessage: Equatable, Sendable {
     }
 
     public var runID: UInt64
+    /// The sending instance; sequence numbers count per (run, stream).
+    public var streamID: UInt32
     public var sequence: UInt64
     /// Bunch crossing of the first record (frames, predictions, decisions) or the current
     /// bunch crossing (heartbeat, end-of-run).
     public var firstBunchCrossing: UInt64
     public var payload: Payload
 
-    public init(runID: UInt64, sequence: UInt64, firstBunchCrossing: UInt64 = 0, payload: Payload) {
+    public init(runID: UInt64, streamID: UInt32 = 0, sequence: UInt64, firstBunchCrossing: UInt64 = 0, payload: Payload) {
         self.runID = runID
+        self.streamID = streamID
         self.sequence = sequence
         self.firstBunchCrossing = firstBunchCrossing
         self.payload = payload
@@ -138,7 +141,7 @@ extension StreamMessage {
             break
         }
         let header = MessageHeader(
-            kind: kind, partCount: parts.count + 1, runID: runID, sequence: sequence,
+            kind: kind, partCount: parts.count + 1, runID: runID, streamID: streamID, sequence: sequence,
             firstBunchCrossing: firstBunchCrossing, recordCount: recordCount, flags: flags,
             shape: shape, codeFormat: format, geometryID: geometryID)
         var w = ByteWriter(capacity: MessageHeader.size)

@@ -87,7 +87,7 @@ import Testing
     }
 
     @Test func reservedBytesMustBeZero() {
-        #expect(decodeError(with(valid, byte: 45, set: 1)) == .reservedNotZero(part: "header", field: "reserved", offset: 44))
+        #expect(decodeError(with(valid, byte: 25, of: 1, set: 1)) == .reservedNotZero(part: "frame records", field: "reserved", offset: 24))
     }
 
     @Test func runStartWithBrokenJSON() {

@@ -42,6 +42,7 @@ import Testing
         #expect(h[36] == 3)  // codes | charge
         #expect(Array(h[38..<43]) == [13, 21, 2, 4, 1])
         #expect(h[43] == batch.geometryID)
+        #expect(Array(h[44..<48]) == [0, 0, 0, 0])  // stream id 0
     }
 
     @Test func frameRecordsKeepBunchCrossingAndModulePosition() throws {

@@ -34,7 +34,7 @@ func sampleMessages(_ rng: inout TestRandom) -> [StreamMessage] {
         StreamMessage(runID: 42, sequence: 0, payload: .runStart(RunStart(producer: "test", configurationJSON: #"{"geometry":"type2","rate_hz":4e7}"#))),
         framesMessage(randomFrames(&rng, shape: FrameShape(rows: 13, columns: 21, slices: 2), format: CodeFormat(bits: 4, signed: true), records: 3, charge: true, truth: true)),
         framesMessage(randomFrames(&rng, shape: FrameShape(rows: 13, columns: 21, slices: 20), format: CodeFormat(bits: 2, signed: false), records: 2, charge: false, truth: false)),
-        StreamMessage(runID: 42, sequence: 3, firstBunchCrossing: 100, payload: .predictions(predictions)),
+        StreamMessage(runID: 42, streamID: 3, sequence: 3, firstBunchCrossing: 100, payload: .predictions(predictions)),
         StreamMessage(runID: 42, sequence: 4, payload: .decisions(decisions)),
         StreamMessage(runID: 42, sequence: 5, firstBunchCrossing: 999, payload: .heartbeat),
         StreamMessage(runID: 42, sequence: 6, firstBunchCrossing: 1000, payload: .endOfRun(EndOfRun(messages: 4, records: 14, bunchCrossings: 1000, droppedRecords: 1, malformedInputs: 2, missedInputs: 3))),

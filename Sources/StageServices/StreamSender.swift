@@ -1,0 +1,111 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ReadoutProtocol
+import ZeroMQ
+
+/// The sending end of one stream: numbers its messages, opens the run, sends batches and
+/// closes the run with totals. With `.pub` it never blocks and counts what it drops.
+public struct StreamSender: ~Copyable {
+    public let socket: Socket
+    public let pattern: StreamPattern
+    public let runID: UInt64
+    public let streamID: UInt32
+    /// The endpoint bound or connected (with the port a wildcard chose).
+    public let endpoint: String
+    public private(set) var nextSequence: UInt64 = 0
+    /// Totals so far, as the end-of-run message will carry them.
+    public private(set) var totals = EndOfRun()
+    private let drain = Message()
+
+    /// - Parameters:
+    ///   - endpoint: `tcp://127.0.0.1:5555`, `ipc:///tmp/x`, `inproc://x`; binds unless prefixed `connect:`.
+    ///   - highWaterMark: messages queued per peer before PUSH blocks or PUB drops.
+    public init(context: Context, endpoint: String, pattern: StreamPattern, runID: UInt64, streamID: UInt32 = 0, highWaterMark: Int = 1000, bind: Bool = true) throws(ZMQError) {
+        let s = try Socket(context, pattern == .push ? .push : .xpub)
+        try s.setSendHighWaterMark(highWaterMark)
+        if pattern == .pub { try s.setXPubNoDrop(true) }
+        self.endpoint = try s.attach(endpoint, defaultBind: bind)
+        self.socket = s
+        self.pattern = pattern
+        self.runID = runID
+        self.streamID = streamID
+    }
+
+    /// Sends one message; returns `false` if a PUB had to drop it.
+    @discardableResult
+    private mutating func send(_ payload: StreamMessage.Payload, firstBunchCrossing: UInt64) throws(ZMQError) -> Bool {
+        let message = StreamMessage(runID: runID, streamID: streamID, sequence: nextSequence, firstBunchCrossing: firstBunchCrossing, payload: payload)
+        nextSequence += 1
+        if pattern == .pub {
+            // Subscriptions arrive as messages on an XPUB; libzmq has applied them already.
+            while try socket.receive(into: drain, dontWait: true) {}
+        }
+        return try socket.send(multipart: message.encode(), dontWait: pattern == .pub)
+    }
+
+    public mutating func sendRunStart(_ start: RunStart) throws(ZMQError) {
+        try send(.runStart(start), firstBunchCrossing: 0)
+    }
+
+    /// Sends a batch of frames; `bunchCrossings` is how many crossings it newly covers.
+    /// Returns `false` if a PUB dropped it (the records are counted as dropped).
+    @discardableResult
+    public mutating func send(frames: FrameBatch, bunchCrossings: UInt64 = 0) throws(ZMQError) -> Bool {
+        try sendData(.frames(frames), records: frames.count, firstBunchCrossing: frames.bunchCrossings.first ?? 0, bunchCrossings: bunchCrossings)
+    }
+
+    @discardableResult
+    public mutating func send(predictions: PredictionBatch) throws(ZMQError) -> Bool {
+        try sendData(.predictions(predictions), records: predictions.count, firstBunchCrossing: predictions.bunchCrossings.first ?? 0, bunchCrossings: 0)
+    }
+
+    @discardableResult
+    public mutating func send(decisions: DecisionBatch) throws(ZMQError) -> Bool {
+        try sendData(.decisions(decisions), records: decisions.count, firstBunchCrossing: decisions.records.first?.bunchCrossing ?? 0, bunchCrossings: 0)
+    }
+
+    private mutating func sendData(_ payload: StreamMessage.Payload, records: Int, firstBunchCrossing: UInt64, bunchCrossings: UInt64) throws(ZMQError) -> Bool {
+        totals.bunchCrossings += bunchCrossings
+        if try send(payload, firstBunchCrossing: firstBunchCrossing) {
+            totals.messages += 1
+            totals.records += UInt64(records)
+            return true
+        }
+        totals.droppedRecords += UInt64(records)
+        return false
+    }
+
+    public mutating func sendHeartbeat(bunchCrossing: UInt64) throws(ZMQError) {
+        try send(.heartbeat, firstBunchCrossing: bunchCrossing)
+    }
+
+    /// Adds what this stage knows about its own input to the end-of-run totals.
+    public mutating func noteInput(malformed: UInt64 = 0, missed: UInt64 = 0) {
+        totals.malformedInputs += malformed
+        totals.missedInputs += missed
+    }
+
+    /// Closes the run and returns the totals it carried. With PUSH this blocks until a
+    /// consumer takes it (or the context shuts down). With PUB it is retried for up to
+    /// `patience` while subscribers are full; `delivered` says whether it got out.
+    public mutating func sendEndOfRun(bunchCrossing: UInt64, patience: Duration = .seconds(1)) throws(ZMQError) -> (totals: EndOfRun, delivered: Bool) {
+        let final = totals
+        let message = StreamMessage(runID: runID, streamID: streamID, sequence: nextSequence, firstBunchCrossing: bunchCrossing, payload: .endOfRun(final))
+        nextSequence += 1
+        let parts = message.encode()
+        let deadline = ContinuousClock.now + patience
+        while true {
+            if try socket.send(multipart: parts, dontWait: pattern == .pub) { return (final, true) }
+            // The same message again (same sequence number): it was never delivered.
+            while try socket.receive(into: drain, dontWait: true) {}
+            if ContinuousClock.now >= deadline { return (final, false) }
+            sleepBriefly()
+        }
+    }
+}
+
+private func sleepBriefly() {
+    var ts = timespec(tv_sec: 0, tv_nsec: 200_000)
+    nanosleep(&ts, nil)
+}
