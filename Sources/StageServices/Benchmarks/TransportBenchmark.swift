@@ -1,0 +1,104 @@
+import ZeroMQ
+
+/// Throughput of the socket layer alone: a PUSH thread sends `count` messages of `size`
+/// bytes to a PULL socket in the same process and context. Timed like libzmq's own
+/// local_thr: from the first message received to the last, and rated as `count` over that
+/// time, so the figures compare one to one.
+public struct TransportBenchmark: Sendable {
+    public enum Transport: String, Sendable, CaseIterable {
+        case tcp, ipc, inproc
+    }
+
+    public struct Result: Sendable, Codable {
+        public let transport: String
+        public let sendMode: String
+        public let messageSize: Int
+        public let messages: Int
+        public let seconds: Double
+        public let msgsPerS: Double
+        public let mbPerS: Double
+
+        enum CodingKeys: String, CodingKey {
+            case transport, sendMode = "send_mode", messageSize = "message_size", messages, seconds
+            case msgsPerS = "msgs_per_s", mbPerS = "mb_per_s"
+        }
+    }
+
+    /// How the sender hands bytes to libzmq: `copy` (zmq_send copies the buffer into each
+    /// message) or `zeroCopy` (each message points at one prepared buffer, as a producer does
+    /// with an encoded batch; libzmq's perf tools likewise never write the payload).
+    public enum SendMode: String, Sendable, CaseIterable {
+        case copy
+        case zeroCopy = "zero-copy"
+    }
+
+    public var transport: Transport
+    public var sendMode: SendMode
+    public var messageSize: Int
+    public var count: Int
+    /// libzmq I/O threads; tcp and ipc use them, inproc does not.
+    public var ioThreads: Int
+
+    public init(transport: Transport, sendMode: SendMode = .zeroCopy, messageSize: Int, count: Int, ioThreads: Int = 1) {
+        self.transport = transport
+        self.sendMode = sendMode
+        self.messageSize = messageSize
+        self.count = count
+        self.ioThreads = ioThreads
+    }
+
+    public func run() throws -> Result {
+        precondition(count >= 2, "at least two messages are needed to time the interval between them")
+        let context = try Context(ioThreads: ioThreads)
+        let pull = try Socket(context, .pull)
+        let endpoint: String
+        switch transport {
+        case .tcp: endpoint = try pull.bind("tcp://127.0.0.1:*")
+        case .ipc: endpoint = try pull.bind("ipc:///tmp/smartpix-bench-\(ProcessIdentity.current).ipc")
+        case .inproc: endpoint = try pull.bind("inproc://smartpix-bench")
+        }
+        let size = messageSize, count = count, mode = sendMode
+        let sender = WorkerThread(name: "bench-sender") {
+            do {
+                let push = try Socket(context, .push)
+                try push.connect(endpoint)
+                let payload = OwnedBuffer(count: size)
+                payload.bytes.initializeMemory(as: UInt8.self, repeating: 0)
+                switch mode {
+                case .copy:
+                    let bytes = UnsafeRawBufferPointer(payload.bytes)
+                    for _ in 0..<count { try push.send(bytes) }
+                case .zeroCopy:
+                    for _ in 0..<count { try push.sendZeroCopy(payload) }
+                }
+            } catch {
+                context.shutdown()  // unblocks the receiver, which then reports the failure
+            }
+        }
+        let message = Message()
+        _ = try pull.receive(into: message)
+        let start = ContinuousClock.now
+        for _ in 1..<count {
+            _ = try pull.receive(into: message)
+            guard message.count == size else { throw BenchmarkError("received \(message.count) bytes, expected \(size)") }
+        }
+        let elapsed = ContinuousClock.now - start
+        sender.join()
+        let seconds = max(elapsed.seconds, 1e-9)
+        let rate = Double(count) / seconds
+        return Result(transport: transport.rawValue, sendMode: mode.rawValue, messageSize: size, messages: count, seconds: seconds, msgsPerS: rate, mbPerS: rate * Double(size) / 1e6)
+    }
+}
+
+extension Duration {
+    /// The duration in seconds as a floating-point number.
+    public var seconds: Double {
+        let (s, atto) = components
+        return Double(s) + Double(atto) * 1e-18
+    }
+}
+
+public struct BenchmarkError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,38 @@
+import ReadoutProtocol
+import ZeroMQ
+
+/// Streams a test-pattern run: run-start, `messages` frames batches of `batch` records (one
+/// record per bunch crossing), end-of-run. Returns the totals the end-of-run carried.
+public struct TestPatternProducer: Sendable {
+    public var source: TestPatternSource
+    public var messages: Int
+    public var batch: Int
+    public var runID: UInt64
+
+    public init(source: TestPatternSource, messages: Int, batch: Int, runID: UInt64) {
+        self.source = source
+        self.messages = messages
+        self.batch = batch
+        self.runID = runID
+    }
+
+    public func configurationJSON() -> String {
+        """
+        {"source":"test-pattern","seed":\(source.seed),"rows":\(source.shape.rows),"columns":\(source.shape.columns),\
+        "slices":\(source.shape.slices),"adc_bits":\(source.codeFormat.bits),"signed_codes":\(source.codeFormat.signed),\
+        "messages":\(messages),"batch":\(batch)}
+        """
+    }
+
+    /// Sends the run on `sender`, which must be fresh (nothing sent yet).
+    public func run(on sender: inout StreamSender) throws(ZMQError) -> (totals: EndOfRun, delivered: Bool) {
+        var source = self.source
+        try sender.sendRunStart(RunStart(producer: "smartpix test-stream", configurationJSON: configurationJSON()))
+        var bx: UInt64 = 0
+        for _ in 0..<messages {
+            try sender.send(frames: source.batch(records: batch, firstBunchCrossing: bx), bunchCrossings: UInt64(batch))
+            bx += UInt64(batch)
+        }
+        return try sender.sendEndOfRun(bunchCrossing: bx)
+    }
+}
