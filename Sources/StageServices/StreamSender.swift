@@ -17,11 +17,13 @@ public struct StreamSender: ~Copyable {
     /// Totals so far, as the end-of-run message will carry them.
     public private(set) var totals = EndOfRun()
     private let drain = Message()
+    /// When set, every message sent is also written here (record and replay).
+    public var recorder: RunFileWriter?
 
     /// - Parameters:
     ///   - endpoint: `tcp://127.0.0.1:5555`, `ipc:///tmp/x`, `inproc://x`; binds unless prefixed `connect:`.
     ///   - highWaterMark: messages queued per peer before PUSH blocks or PUB drops.
-    public init(context: Context, endpoint: String, pattern: StreamPattern, runID: UInt64, streamID: UInt32 = 0, highWaterMark: Int = 1000, bind: Bool = true) throws(ZMQError) {
+    public init(context: Context, endpoint: String, pattern: StreamPattern, runID: UInt64, streamID: UInt32 = 0, highWaterMark: Int = 1000, bind: Bool = true) throws {
         let s = try Socket(context, pattern == .push ? .push : .xpub)
         try s.setSendHighWaterMark(highWaterMark)
         if pattern == .pub { try s.setXPubNoDrop(true) }
@@ -34,38 +36,47 @@ public struct StreamSender: ~Copyable {
 
     /// Sends one message; returns `false` if a PUB had to drop it.
     @discardableResult
-    private mutating func send(_ payload: StreamMessage.Payload, firstBunchCrossing: UInt64) throws(ZMQError) -> Bool {
+    private mutating func send(_ payload: StreamMessage.Payload, firstBunchCrossing: UInt64) throws -> Bool {
         let message = StreamMessage(runID: runID, streamID: streamID, sequence: nextSequence, firstBunchCrossing: firstBunchCrossing, payload: payload)
         nextSequence += 1
         if pattern == .pub {
             // Subscriptions arrive as messages on an XPUB; libzmq has applied them already.
             while try socket.receive(into: drain, dontWait: true) {}
         }
-        return try socket.send(multipart: message.encode(), dontWait: pattern == .pub)
+        let parts = message.encode()
+        try record(parts)
+        return try socket.send(multipart: parts, dontWait: pattern == .pub)
     }
 
-    public mutating func sendRunStart(_ start: RunStart) throws(ZMQError) {
+    /// The file keeps every message produced, also those a PUB then drops: a run file is the
+    /// run as produced, not as one subscriber saw it.
+    private func record(_ parts: [[UInt8]]) throws {
+        guard let recorder else { return }
+        try recorder.write(message: parts)
+    }
+
+    public mutating func sendRunStart(_ start: RunStart) throws {
         try send(.runStart(start), firstBunchCrossing: 0)
     }
 
     /// Sends a batch of frames; `bunchCrossings` is how many crossings it newly covers.
     /// Returns `false` if a PUB dropped it (the records are counted as dropped).
     @discardableResult
-    public mutating func send(frames: FrameBatch, bunchCrossings: UInt64 = 0) throws(ZMQError) -> Bool {
+    public mutating func send(frames: FrameBatch, bunchCrossings: UInt64 = 0) throws -> Bool {
         try sendData(.frames(frames), records: frames.count, firstBunchCrossing: frames.bunchCrossings.first ?? 0, bunchCrossings: bunchCrossings)
     }
 
     @discardableResult
-    public mutating func send(predictions: PredictionBatch) throws(ZMQError) -> Bool {
+    public mutating func send(predictions: PredictionBatch) throws -> Bool {
         try sendData(.predictions(predictions), records: predictions.count, firstBunchCrossing: predictions.bunchCrossings.first ?? 0, bunchCrossings: 0)
     }
 
     @discardableResult
-    public mutating func send(decisions: DecisionBatch) throws(ZMQError) -> Bool {
+    public mutating func send(decisions: DecisionBatch) throws -> Bool {
         try sendData(.decisions(decisions), records: decisions.count, firstBunchCrossing: decisions.records.first?.bunchCrossing ?? 0, bunchCrossings: 0)
     }
 
-    private mutating func sendData(_ payload: StreamMessage.Payload, records: Int, firstBunchCrossing: UInt64, bunchCrossings: UInt64) throws(ZMQError) -> Bool {
+    private mutating func sendData(_ payload: StreamMessage.Payload, records: Int, firstBunchCrossing: UInt64, bunchCrossings: UInt64) throws -> Bool {
         totals.bunchCrossings += bunchCrossings
         if try send(payload, firstBunchCrossing: firstBunchCrossing) {
             totals.messages += 1
@@ -76,7 +87,7 @@ public struct StreamSender: ~Copyable {
         return false
     }
 
-    public mutating func sendHeartbeat(bunchCrossing: UInt64) throws(ZMQError) {
+    public mutating func sendHeartbeat(bunchCrossing: UInt64) throws {
         try send(.heartbeat, firstBunchCrossing: bunchCrossing)
     }
 
@@ -89,11 +100,13 @@ public struct StreamSender: ~Copyable {
     /// Closes the run and returns the totals it carried. With PUSH this blocks until a
     /// consumer takes it (or the context shuts down). With PUB it is retried for up to
     /// `patience` while subscribers are full; `delivered` says whether it got out.
-    public mutating func sendEndOfRun(bunchCrossing: UInt64, patience: Duration = .seconds(1)) throws(ZMQError) -> (totals: EndOfRun, delivered: Bool) {
+    public mutating func sendEndOfRun(bunchCrossing: UInt64, patience: Duration = .seconds(1)) throws -> (totals: EndOfRun, delivered: Bool) {
         let final = totals
         let message = StreamMessage(runID: runID, streamID: streamID, sequence: nextSequence, firstBunchCrossing: bunchCrossing, payload: .endOfRun(final))
         nextSequence += 1
         let parts = message.encode()
+        try record(parts)
+        try? recorder?.flush()
         let deadline = ContinuousClock.now + patience
         while true {
             if try socket.send(multipart: parts, dontWait: pattern == .pub) { return (final, true) }

@@ -25,7 +25,7 @@ public struct TestPatternProducer: Sendable {
     }
 
     /// Sends the run on `sender`, which must be fresh (nothing sent yet).
-    public func run(on sender: inout StreamSender) throws(ZMQError) -> (totals: EndOfRun, delivered: Bool) {
+    public func run(on sender: inout StreamSender) throws -> (totals: EndOfRun, delivered: Bool) {
         var source = self.source
         try sender.sendRunStart(RunStart(producer: "smartpix test-stream", configurationJSON: configurationJSON()))
         var bx: UInt64 = 0

@@ -45,6 +45,9 @@ struct TestStream: ParsableCommand {
     @Option(help: "Run id written in every header.")
     var runID: UInt64 = 1
 
+    @Option(help: "Also write every message to this run file (see docs/wire-protocol.md).")
+    var record: String?
+
     @Option(help: "With --pattern pub: seconds to wait for a first subscriber before sending (0: do not wait).")
     var waitSubscriber: Double = 5
 
@@ -61,7 +64,10 @@ struct TestStream: ParsableCommand {
         do {
             sender = try StreamSender(context: context, endpoint: stream.endpoint, pattern: stream.pattern, runID: runID, highWaterMark: stream.highWaterMark)
         } catch {
-            throw ValidationError("--endpoint \(stream.endpoint): \(error.message)")
+            throw ValidationError("--endpoint \(stream.endpoint): \(error)")
+        }
+        if let record {
+            do { sender.recorder = try RunFileWriter(path: record) } catch { throw ValidationError("--record: \(error)") }
         }
         FileHandle.standardError.write(Data("test-stream: \(stream.pattern) on \(sender.endpoint)\n".utf8))
         if stream.pattern == .pub, waitSubscriber > 0 {
