@@ -13,7 +13,7 @@ let package = Package(
         .library(name: "ReadoutProtocol", targets: ["ReadoutProtocol"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
     ],
     targets: [
         // libzmq from Debian's libzmq3-dev, found with pkg-config.

@@ -30,7 +30,10 @@ public struct MessageHeader: Equatable, Sendable {
     public var codeFormat: CodeFormat?
     public var geometryID: UInt8
 
-    public init(kind: MessageKind, partCount: Int, runID: UInt64, streamID: UInt32 = 0, sequence: UInt64, firstBunchCrossing: UInt64, recordCount: Int, flags: PayloadFlags = [], shape: FrameShape? = nil, codeFormat: CodeFormat? = nil, geometryID: UInt8 = 0) {
+    public init(
+        kind: MessageKind, partCount: Int, runID: UInt64, streamID: UInt32 = 0, sequence: UInt64, firstBunchCrossing: UInt64, recordCount: Int,
+        flags: PayloadFlags = [], shape: FrameShape? = nil, codeFormat: CodeFormat? = nil, geometryID: UInt8 = 0
+    ) {
         self.kind = kind
         self.partCount = partCount
         self.runID = runID
@@ -123,6 +126,8 @@ public struct MessageHeader: Equatable, Sendable {
         }
         let expected = expectedParts(kind, flags)
         guard parts == expected else { throw .partCount(kind: "\(kind)", expected: expected, found: parts) }
-        return MessageHeader(kind: kind, partCount: parts, runID: runID, streamID: streamID, sequence: sequence, firstBunchCrossing: firstBX, recordCount: records, flags: flags, shape: shape, codeFormat: codeFormat, geometryID: geometryID)
+        return MessageHeader(
+            kind: kind, partCount: parts, runID: runID, streamID: streamID, sequence: sequence, firstBunchCrossing: firstBX, recordCount: records, flags: flags,
+            shape: shape, codeFormat: codeFormat, geometryID: geometryID)
     }
 }

@@ -26,7 +26,9 @@ public struct EndOfRun: Equatable, Sendable {
     /// Input messages this stage knows it missed (sequence gaps).
     public var missedInputs: UInt64
 
-    public init(messages: UInt64 = 0, records: UInt64 = 0, bunchCrossings: UInt64 = 0, droppedRecords: UInt64 = 0, malformedInputs: UInt64 = 0, missedInputs: UInt64 = 0) {
+    public init(
+        messages: UInt64 = 0, records: UInt64 = 0, bunchCrossings: UInt64 = 0, droppedRecords: UInt64 = 0, malformedInputs: UInt64 = 0, missedInputs: UInt64 = 0
+    ) {
         self.messages = messages
         self.records = records
         self.bunchCrossings = bunchCrossings

@@ -38,9 +38,10 @@ extension StreamMessage {
         case .endOfRun:
             guard parts[1].count == endOfRunSize else { throw .lengthMismatch(part: "end-of-run totals", expected: endOfRunSize, found: parts[1].count) }
             var r = ByteReader(parts[1], part: "end-of-run totals")
-            payload = .endOfRun(EndOfRun(
-                messages: try r.u64("messages"), records: try r.u64("records"), bunchCrossings: try r.u64("bunch crossings"),
-                droppedRecords: try r.u64("dropped records"), malformedInputs: try r.u64("malformed inputs"), missedInputs: try r.u64("missed inputs")))
+            payload = .endOfRun(
+                EndOfRun(
+                    messages: try r.u64("messages"), records: try r.u64("records"), bunchCrossings: try r.u64("bunch crossings"),
+                    droppedRecords: try r.u64("dropped records"), malformedInputs: try r.u64("malformed inputs"), missedInputs: try r.u64("missed inputs")))
         case .predictions:
             try expectLength(1, "prediction records", recordSize: predictionRecordSize)
             var b = PredictionBatch()
@@ -65,7 +66,9 @@ extension StreamMessage {
             for _ in 0..<n {
                 let bx = try r.u64("bunch crossing"), seq = try r.u64("frame sequence"), idx = try r.u32("record index")
                 let keep = try r.u8("decision")
-                guard keep <= 1 else { throw .badValue(part: "decision records", field: "decision at byte \(r.offset - 1)", detail: "is \(keep), not 0 (drop) or 1 (keep)") }
+                guard keep <= 1 else {
+                    throw .badValue(part: "decision records", field: "decision at byte \(r.offset - 1)", detail: "is \(keep), not 0 (drop) or 1 (keep)")
+                }
                 try r.skipZeros(3, "reserved")
                 let pt = try r.f32("pt"), sigma = try r.f32("pt sigma"), score = try r.f32("score")
                 try r.skipZeros(4, "reserved")
@@ -83,7 +86,9 @@ extension StreamMessage {
         guard part.count <= maxRunStartBytes else { throw .badValue(part: name, field: "length", detail: "\(part.count) bytes exceeds \(maxRunStartBytes)") }
         var r = ByteReader(part, part: name)
         let producerLength = Int(try r.u16("producer length"))
-        guard r.remaining >= producerLength else { throw .truncated(part: name, field: "producer", offset: r.offset, needed: producerLength, available: r.remaining) }
+        guard r.remaining >= producerLength else {
+            throw .truncated(part: name, field: "producer", offset: r.offset, needed: producerLength, available: r.remaining)
+        }
         let producerStart = r.offset
         guard let producer = String(validating: part[producerStart..<(producerStart + producerLength)], as: UTF8.self) else {
             throw .badValue(part: name, field: "producer at byte \(producerStart)", detail: "is not valid UTF-8")
@@ -123,7 +128,8 @@ extension StreamMessage {
             try r.skipZeros(8, "reserved")
         }
         if n > 0, b.bunchCrossings[0] != h.firstBunchCrossing {
-            throw .badValue(part: "frame records", field: "first bunch crossing", detail: "is \(b.bunchCrossings[0]), header (byte 24) says \(h.firstBunchCrossing)")
+            throw .badValue(
+                part: "frame records", field: "first bunch crossing", detail: "is \(b.bunchCrossings[0]), header (byte 24) says \(h.firstBunchCrossing)")
         }
         var next = 2
         if let format = h.codeFormat {
@@ -131,7 +137,9 @@ extension StreamMessage {
             let packed = try sized(next, "codes", perRecord: perRecord)
             b.codes.reserveCapacity(n * shape.pixels)
             for i in 0..<n {
-                BitPacking.unpack(UnsafeRawBufferPointer(rebasing: packed[(i * perRecord)..<((i + 1) * perRecord)]), count: shape.pixels, bits: format.bits, signed: format.signed, into: &b.codes)
+                BitPacking.unpack(
+                    UnsafeRawBufferPointer(rebasing: packed[(i * perRecord)..<((i + 1) * perRecord)]), count: shape.pixels, bits: format.bits,
+                    signed: format.signed, into: &b.codes)
             }
             next += 1
         }

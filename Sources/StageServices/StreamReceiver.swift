@@ -52,7 +52,9 @@ public struct StreamReceiver: ~Copyable {
     ///   - pattern: `.push` makes a PULL socket, `.pub` a SUB socket subscribed to everything.
     ///   - bind: bind instead of connect (a `bind:`/`connect:` prefix on the endpoint overrides).
     ///   - expectFromStart: count messages before the first one received as missing.
-    public init(context: Context, endpoint: String, pattern: StreamPattern, bind: Bool = false, highWaterMark: Int = 1000, expectFromStart: Bool = true) throws(ZMQError) {
+    public init(context: Context, endpoint: String, pattern: StreamPattern, bind: Bool = false, highWaterMark: Int = 1000, expectFromStart: Bool = true)
+        throws(ZMQError)
+    {
         let s = try Socket(context, pattern == .push ? .pull : .sub)
         try s.setReceiveHighWaterMark(highWaterMark)
         if pattern == .pub { try s.subscribe() }

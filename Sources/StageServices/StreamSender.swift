@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import ReadoutProtocol
 import ZeroMQ
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The sending end of one stream: numbers its messages, opens the run, sends batches and
 /// closes the run with totals. With `.pub` it never blocks and counts what it drops.
@@ -23,7 +24,9 @@ public struct StreamSender: ~Copyable {
     /// - Parameters:
     ///   - endpoint: `tcp://127.0.0.1:5555`, `ipc:///tmp/x`, `inproc://x`; binds unless prefixed `connect:`.
     ///   - highWaterMark: messages queued per peer before PUSH blocks or PUB drops.
-    public init(context: Context, endpoint: String, pattern: StreamPattern, runID: UInt64, streamID: UInt32 = 0, highWaterMark: Int = 1000, bind: Bool = true) throws {
+    public init(context: Context, endpoint: String, pattern: StreamPattern, runID: UInt64, streamID: UInt32 = 0, highWaterMark: Int = 1000, bind: Bool = true)
+        throws
+    {
         let s = try Socket(context, pattern == .push ? .push : .xpub)
         try s.setSendHighWaterMark(highWaterMark)
         if pattern == .pub { try s.setXPubNoDrop(true) }

@@ -34,7 +34,9 @@ public struct StreamSummary: Sendable, Codable {
 extension StreamReceiver {
     /// Receives until an end-of-run arrives or nothing has come for `idleTimeout`.
     /// With `verifyPattern`, checks every frame's codes against the test pattern of that seed.
-    public mutating func consumeRun(idleTimeout: Duration, verifyPattern seed: UInt64? = nil, onMessage: (StreamMessage) -> Void = { _ in }) throws(ZMQError) -> StreamSummary {
+    public mutating func consumeRun(idleTimeout: Duration, verifyPattern seed: UInt64? = nil, onMessage: (StreamMessage) -> Void = { _ in }) throws(ZMQError)
+        -> StreamSummary
+    {
         var summary = StreamSummary()
         let start = ContinuousClock.now
         while let m = try next(timeout: idleTimeout) {

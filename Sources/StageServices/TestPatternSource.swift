@@ -11,7 +11,10 @@ public struct TestPatternSource: Sendable {
     public var seed: UInt64
     public private(set) var nextRecord: UInt64 = 0
 
-    public init(shape: FrameShape = .smartPixels, codeFormat: CodeFormat = CodeFormat(bits: 2, signed: false), includeCharge: Bool = false, includeTruth: Bool = false, seed: UInt64 = 1) {
+    public init(
+        shape: FrameShape = .smartPixels, codeFormat: CodeFormat = CodeFormat(bits: 2, signed: false), includeCharge: Bool = false, includeTruth: Bool = false,
+        seed: UInt64 = 1
+    ) {
         self.shape = shape
         self.codeFormat = codeFormat
         self.includeCharge = includeCharge
@@ -39,8 +42,9 @@ public struct TestPatternSource: Sendable {
                 if includeCharge { charge[p] = Float(codes[p]) * 400 }
             }
             let truth: [Float] = includeTruth ? (0..<TruthLabel.count).map { Float(r) + Float($0) / 100 } : []
-            b.append(bunchCrossing: firstBunchCrossing + UInt64(i), timestamp: r, yLocal: Float(r % 100) * 0.1, xLocal: 0,
-                     codes: codes, charge: charge, truth: truth)
+            b.append(
+                bunchCrossing: firstBunchCrossing + UInt64(i), timestamp: r, yLocal: Float(r % 100) * 0.1, xLocal: 0,
+                codes: codes, charge: charge, truth: truth)
             nextRecord += 1
         }
         return b

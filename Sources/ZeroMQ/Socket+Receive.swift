@@ -18,7 +18,7 @@ extension Socket {
         do {
             _ = try retryingEINTR("zmq_msg_recv") { zmq_msg_recv(message.raw, handle, flags) }
             return true
-        } catch where error.isWouldBlock {
+        } catch  where error.isWouldBlock {
             return false
         }
     }
@@ -31,7 +31,7 @@ extension Socket {
                 zmq_recv(handle, buffer.baseAddress, buffer.count, flags)
             }
             return ReceivedSize(messageSize: Int(n), stored: min(Int(n), buffer.count))
-        } catch where error.isWouldBlock {
+        } catch  where error.isWouldBlock {
             return nil
         }
     }

@@ -11,7 +11,7 @@ extension Socket {
                 zmq_send(handle, bytes.baseAddress, bytes.count, flags)
             }
             return true
-        } catch where error.isWouldBlock {
+        } catch  where error.isWouldBlock {
             return false
         }
     }
@@ -31,7 +31,7 @@ extension Socket {
         do {
             _ = try retryingEINTR("zmq_msg_send(\(message.count) bytes)") { zmq_msg_send(message.raw, handle, flags) }
             return true
-        } catch where error.isWouldBlock {
+        } catch  where error.isWouldBlock {
             return false
         }
     }

@@ -28,7 +28,9 @@ struct BenchTransport: ParsableCommand {
     @Option(help: "Messages to send.")
     var count = 1_000_000
 
-    @Option(help: ArgumentHelp("libzmq I/O threads for the context (tcp and ipc only).", discussion: "2 matches local_thr + remote_thr, two processes with one I/O thread each."))
+    @Option(
+        help: ArgumentHelp(
+            "libzmq I/O threads for the context (tcp and ipc only).", discussion: "2 matches local_thr + remote_thr, two processes with one I/O thread each."))
     var ioThreads = 2
 
     @Flag(help: "Print one JSON object (msgs_per_s, mb_per_s, ...) instead of text.")

@@ -46,8 +46,13 @@ struct Pipeline: ParsableCommand {
         print("pipeline: test-pattern front end -> inproc PUSH/PULL -> checking consumer (\(messages) x \(batch) records of 13x21x20, 2-bit codes)")
         let s = try receiver.consumeRun(idleTimeout: .seconds(30), verifyPattern: seed)
         frontEnd.join()
-        print(String(format: "received %llu records in %llu messages, %.1f MB, in %.3f s: %.0f records/s", s.records, s.dataMessages, Double(s.bytes) / 1e6, s.seconds, Double(s.records) / max(s.seconds, 1e-9)))
-        print("end-of-run: \(s.recordsSent.map(String.init) ?? "missing") records sent; missing messages \(s.missingMessages); malformed \(s.malformed); pattern mismatches \(s.patternMismatches)")
+        print(
+            String(
+                format: "received %llu records in %llu messages, %.1f MB, in %.3f s: %.0f records/s", s.records, s.dataMessages, Double(s.bytes) / 1e6,
+                s.seconds, Double(s.records) / max(s.seconds, 1e-9)))
+        print(
+            "end-of-run: \(s.recordsSent.map(String.init) ?? "missing") records sent; missing messages \(s.missingMessages); malformed \(s.malformed); pattern mismatches \(s.patternMismatches)"
+        )
         guard s.complete, s.patternMismatches == 0 else {
             print("pipeline: INCOMPLETE")
             throw ExitCode(3)

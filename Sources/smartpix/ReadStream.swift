@@ -29,7 +29,9 @@ struct ReadStream: ParsableCommand {
         let context = try Context()
         var receiver: StreamReceiver
         do {
-            receiver = try StreamReceiver(context: context, endpoint: stream.endpoint, pattern: stream.pattern, highWaterMark: stream.highWaterMark, expectFromStart: stream.pattern == .push)
+            receiver = try StreamReceiver(
+                context: context, endpoint: stream.endpoint, pattern: stream.pattern, highWaterMark: stream.highWaterMark,
+                expectFromStart: stream.pattern == .push)
         } catch {
             throw ValidationError("--endpoint \(stream.endpoint): \(error.message)")
         }
@@ -41,7 +43,9 @@ struct ReadStream: ParsableCommand {
         } else {
             print("received \(s.messages) messages (\(s.dataMessages) data), \(s.records) records, \(s.bytes) bytes in \(String(format: "%.3f", s.seconds)) s")
             print("end-of-run: \(s.endOfRunSeen ? "records sent \(s.recordsSent ?? 0), dropped by sender \(s.recordsDroppedBySender ?? 0)" : "not received")")
-            print("missing messages \(s.missingMessages), duplicates \(s.duplicates), malformed \(s.malformed)\(s.lastMalformedReason.map { " (last: \($0))" } ?? "")")
+            print(
+                "missing messages \(s.missingMessages), duplicates \(s.duplicates), malformed \(s.malformed)\(s.lastMalformedReason.map { " (last: \($0))" } ?? "")"
+            )
             if verifySeed != nil { print("pattern mismatches \(s.patternMismatches)") }
         }
         if !s.endOfRunSeen { throw ExitCode(4) }

@@ -73,8 +73,12 @@ struct TestStream: ParsableCommand {
         if stream.pattern == .pub, waitSubscriber > 0 {
             _ = try sender.socket.poll(.readable, timeout: .milliseconds(Int(waitSubscriber * 1000)))
         }
-        let source = TestPatternSource(shape: FrameShape(rows: 13, columns: 21, slices: slices), codeFormat: CodeFormat(bits: bits, signed: signed), includeCharge: charge, includeTruth: truth, seed: seed)
+        let source = TestPatternSource(
+            shape: FrameShape(rows: 13, columns: 21, slices: slices), codeFormat: CodeFormat(bits: bits, signed: signed), includeCharge: charge,
+            includeTruth: truth, seed: seed)
         let (totals, delivered) = try TestPatternProducer(source: source, messages: messages, batch: batch, runID: runID).run(on: &sender)
-        print("sent \(totals.messages) messages, \(totals.records) records, \(totals.droppedRecords) dropped; end-of-run \(delivered ? "delivered" : "NOT delivered")")
+        print(
+            "sent \(totals.messages) messages, \(totals.records) records, \(totals.droppedRecords) dropped; end-of-run \(delivered ? "delivered" : "NOT delivered")"
+        )
     }
 }

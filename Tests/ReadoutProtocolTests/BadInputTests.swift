@@ -1,10 +1,12 @@
 import Testing
+
 @testable import ReadoutProtocol
 
 @Suite struct BadInputTests {
     let valid: [[UInt8]] = {
         var rng = TestRandom(seed: 10)
-        let b = randomFrames(&rng, shape: FrameShape(rows: 13, columns: 21, slices: 2), format: CodeFormat(bits: 4, signed: true), records: 3, charge: false, truth: true)
+        let b = randomFrames(
+            &rng, shape: FrameShape(rows: 13, columns: 21, slices: 2), format: CodeFormat(bits: 4, signed: true), records: 3, charge: false, truth: true)
         return framesMessage(b).encode()
     }()
 
@@ -101,7 +103,9 @@ import Testing
     @Test func endOfRunWithRecordsInHeader() {
         var rng = TestRandom(seed: 12)
         let eor = sampleMessages(&rng)[6].encode()
-        #expect(decodeError(with(eor, byte: 32, set: 1)) == .badValue(part: "header", field: "record count (byte 32)", detail: "is 1 in a end-of-run message, must be 0"))
+        #expect(
+            decodeError(with(eor, byte: 32, set: 1))
+                == .badValue(part: "header", field: "record count (byte 32)", detail: "is 1 in a end-of-run message, must be 0"))
     }
 
     @Test func decisionByteOtherThanZeroOrOne() {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import ReadoutProtocol
 
 @Suite struct CodecRoundTripTests {
@@ -15,10 +16,13 @@ import Testing
     @Test func randomShapesAndEncodingsRoundTrip() throws {
         var rng = TestRandom(seed: 2)
         for _ in 0..<400 {
-            let shape = FrameShape(rows: Int.random(in: 1...20, using: &rng), columns: Int.random(in: 1...25, using: &rng), slices: Int.random(in: 1...20, using: &rng))
-            let format: CodeFormat? = Bool.random(using: &rng) ? nil : CodeFormat(bits: [2, 4, 8].randomElement(using: &rng)!, signed: Bool.random(using: &rng))
+            let shape = FrameShape(
+                rows: Int.random(in: 1...20, using: &rng), columns: Int.random(in: 1...25, using: &rng), slices: Int.random(in: 1...20, using: &rng))
+            let format: CodeFormat? =
+                Bool.random(using: &rng) ? nil : CodeFormat(bits: [2, 4, 8].randomElement(using: &rng)!, signed: Bool.random(using: &rng))
             let charge = format == nil || Bool.random(using: &rng)
-            let batch = randomFrames(&rng, shape: shape, format: format, records: Int.random(in: 0...6, using: &rng), charge: charge, truth: Bool.random(using: &rng))
+            let batch = randomFrames(
+                &rng, shape: shape, format: format, records: Int.random(in: 0...6, using: &rng), charge: charge, truth: Bool.random(using: &rng))
             let message = framesMessage(batch, sequence: UInt64.random(in: 0...UInt64.max, using: &rng))
             let parts = message.encode()
             #expect(parts.count == 2 + (format == nil ? 0 : 1) + (charge ? 1 : 0) + (batch.hasTruth ? 1 : 0))
@@ -31,7 +35,8 @@ import Testing
 
     @Test func headerFieldsSitAtTheDocumentedOffsets() {
         var rng = TestRandom(seed: 3)
-        let batch = randomFrames(&rng, shape: FrameShape(rows: 13, columns: 21, slices: 2), format: CodeFormat(bits: 4, signed: true), records: 2, charge: true, truth: false)
+        let batch = randomFrames(
+            &rng, shape: FrameShape(rows: 13, columns: 21, slices: 2), format: CodeFormat(bits: 4, signed: true), records: 2, charge: true, truth: false)
         let h = framesMessage(batch, sequence: 0x0102_0304_0506_0708).encode()[0]
         #expect(Array(h[0..<4]) == Array("SPXR".utf8))
         #expect(h[4] == 1 && h[5] == 0)  // version 1, little-endian

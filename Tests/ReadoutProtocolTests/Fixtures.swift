@@ -9,9 +9,10 @@ func randomFrames(_ rng: inout TestRandom, shape: FrameShape, format: CodeFormat
         let codes = format.map { f in (0..<shape.pixels).map { _ in Int16(Int.random(in: f.range, using: &rng)) } } ?? []
         let q = charge ? (0..<shape.pixels).map { _ in Float.random(in: -700...30_000, using: &rng) } : []
         let t = truth ? (0..<TruthLabel.count).map { _ in Float.random(in: -10...10, using: &rng) } : []
-        b.append(bunchCrossing: bx, timestamp: UInt64.random(in: 0...UInt64.max, using: &rng),
-                 yLocal: Float.random(in: -8.1...8.1, using: &rng), xLocal: Float.random(in: -30...30, using: &rng),
-                 codes: codes, charge: q, truth: t)
+        b.append(
+            bunchCrossing: bx, timestamp: UInt64.random(in: 0...UInt64.max, using: &rng),
+            yLocal: Float.random(in: -8.1...8.1, using: &rng), xLocal: Float.random(in: -30...30, using: &rng),
+            codes: codes, charge: q, truth: t)
     }
     return b
 }
@@ -24,19 +25,28 @@ func framesMessage(_ b: FrameBatch, sequence: UInt64 = 1) -> StreamMessage {
 func sampleMessages(_ rng: inout TestRandom) -> [StreamMessage] {
     var predictions = PredictionBatch()
     for i in 0..<5 {
-        predictions.append(bunchCrossing: UInt64(100 + i), frameSequence: 7, recordIndex: UInt32(i), yLocal: 1.5, xLocal: -2,
-                           outputs: (0..<14).map { Float($0) * 0.25 - Float(i) })
+        predictions.append(
+            bunchCrossing: UInt64(100 + i), frameSequence: 7, recordIndex: UInt32(i), yLocal: 1.5, xLocal: -2,
+            outputs: (0..<14).map { Float($0) * 0.25 - Float(i) })
     }
-    let decisions = DecisionBatch(records: (0..<4).map {
-        .init(bunchCrossing: UInt64($0), frameSequence: 3, recordIndex: UInt32($0), keep: $0 % 2 == 0, pt: 1.5, ptSigma: 0.2, score: 0.9)
-    })
+    let decisions = DecisionBatch(
+        records: (0..<4).map {
+            .init(bunchCrossing: UInt64($0), frameSequence: 3, recordIndex: UInt32($0), keep: $0 % 2 == 0, pt: 1.5, ptSigma: 0.2, score: 0.9)
+        })
     return [
         StreamMessage(runID: 42, sequence: 0, payload: .runStart(RunStart(producer: "test", configurationJSON: #"{"geometry":"type2","rate_hz":4e7}"#))),
-        framesMessage(randomFrames(&rng, shape: FrameShape(rows: 13, columns: 21, slices: 2), format: CodeFormat(bits: 4, signed: true), records: 3, charge: true, truth: true)),
-        framesMessage(randomFrames(&rng, shape: FrameShape(rows: 13, columns: 21, slices: 20), format: CodeFormat(bits: 2, signed: false), records: 2, charge: false, truth: false)),
+        framesMessage(
+            randomFrames(
+                &rng, shape: FrameShape(rows: 13, columns: 21, slices: 2), format: CodeFormat(bits: 4, signed: true), records: 3, charge: true, truth: true)),
+        framesMessage(
+            randomFrames(
+                &rng, shape: FrameShape(rows: 13, columns: 21, slices: 20), format: CodeFormat(bits: 2, signed: false), records: 2, charge: false, truth: false)
+        ),
         StreamMessage(runID: 42, streamID: 3, sequence: 3, firstBunchCrossing: 100, payload: .predictions(predictions)),
         StreamMessage(runID: 42, sequence: 4, payload: .decisions(decisions)),
         StreamMessage(runID: 42, sequence: 5, firstBunchCrossing: 999, payload: .heartbeat),
-        StreamMessage(runID: 42, sequence: 6, firstBunchCrossing: 1000, payload: .endOfRun(EndOfRun(messages: 4, records: 14, bunchCrossings: 1000, droppedRecords: 1, malformedInputs: 2, missedInputs: 3))),
+        StreamMessage(
+            runID: 42, sequence: 6, firstBunchCrossing: 1000,
+            payload: .endOfRun(EndOfRun(messages: 4, records: 14, bunchCrossings: 1000, droppedRecords: 1, malformedInputs: 2, missedInputs: 3))),
     ]
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import ReadoutProtocol
 
 /// The decoder must reject garbage with an error, never crash or hang. These run the

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import ReadoutProtocol
 
 @Suite struct SequenceTrackerTests {

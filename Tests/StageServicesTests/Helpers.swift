@@ -7,8 +7,9 @@ import ZeroMQ
 func testFrames(first: UInt64, count: Int) -> FrameBatch {
     var b = FrameBatch(shape: FrameShape(rows: 13, columns: 21, slices: 2), codeFormat: CodeFormat(bits: 2, signed: false))
     for i in 0..<count {
-        b.append(bunchCrossing: first + UInt64(i), timestamp: 0, yLocal: 1, xLocal: 2,
-                 codes: (0..<546).map { Int16(($0 + i) % 4) })
+        b.append(
+            bunchCrossing: first + UInt64(i), timestamp: 0, yLocal: 1, xLocal: 2,
+            codes: (0..<546).map { Int16(($0 + i) % 4) })
     }
     return b
 }

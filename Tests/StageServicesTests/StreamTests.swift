@@ -2,6 +2,7 @@ import Foundation
 import ReadoutProtocol
 import Testing
 import ZeroMQ
+
 @testable import StageServices
 
 @Suite struct StreamTests {

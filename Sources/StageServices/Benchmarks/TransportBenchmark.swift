@@ -86,7 +86,9 @@ public struct TransportBenchmark: Sendable {
         sender.join()
         let seconds = max(elapsed.seconds, 1e-9)
         let rate = Double(count) / seconds
-        return Result(transport: transport.rawValue, sendMode: mode.rawValue, messageSize: size, messages: count, seconds: seconds, msgsPerS: rate, mbPerS: rate * Double(size) / 1e6)
+        return Result(
+            transport: transport.rawValue, sendMode: mode.rawValue, messageSize: size, messages: count, seconds: seconds, msgsPerS: rate,
+            mbPerS: rate * Double(size) / 1e6)
     }
 }
 
