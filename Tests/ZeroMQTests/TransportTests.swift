@@ -4,13 +4,15 @@ import Testing
 @testable import ZeroMQ
 
 @Suite struct TransportTests {
-    static let endpoints = ["inproc://transport-test", "ipc:///tmp/smartpix-zmq-test-\(getpid()).ipc", "tcp://127.0.0.1:*"]
+    /// NAME is replaced per test: tests run in parallel and must not share an ipc path.
+    static let endpoints = ["inproc://NAME", "ipc:///tmp/smartpix-zmq-\(getpid())-NAME.ipc", "tcp://127.0.0.1:*"]
 
     @Test(arguments: endpoints)
     func pushPullDeliversEveryMessageInOrder(endpoint: String) throws {
         let ctx = try Context()
         let pull = try Socket(ctx, .pull)
-        let bound = try pull.bind(endpoint)
+        try pull.setReceiveTimeout(.seconds(10))  // a lost message fails the test instead of hanging it
+        let bound = try pull.bind(endpoint.replacingOccurrences(of: "NAME", with: "in-order"))
         if endpoint.hasPrefix("tcp") { #expect(!bound.hasSuffix(":*") && bound.hasPrefix("tcp://127.0.0.1:")) }
         let sender = spawn {
             let push = try! Socket(ctx, .push)
@@ -19,7 +21,7 @@ import Testing
         }
         let message = Message()
         for i in 0..<2000 {
-            #expect(try pull.receive(into: message))
+            try #require(try pull.receive(into: message))
             #expect(String(decoding: message.bytes, as: UTF8.self) == "message \(i)")
         }
         #expect(sender.waitAtMost(10))
@@ -29,7 +31,8 @@ import Testing
     func multipartMessagesArriveWhole(endpoint: String) throws {
         let ctx = try Context()
         let pull = try Socket(ctx, .pull)
-        let bound = try pull.bind(endpoint.replacingOccurrences(of: "transport-test", with: "multipart-test"))
+        try pull.setReceiveTimeout(.seconds(10))
+        let bound = try pull.bind(endpoint.replacingOccurrences(of: "NAME", with: "multipart"))
         let count = 3000
         let sender = spawn {
             let push = try! Socket(ctx, .push)
@@ -42,7 +45,7 @@ import Testing
         }
         let parts = MessageParts()
         for i in 0..<count {
-            #expect(try pull.receive(into: parts))
+            try #require(try pull.receive(into: parts))
             let n = 1 + i % 5
             #expect(parts.count == n, "message \(i) has \(parts.count) parts")
             for p in 0..<parts.count {
