@@ -1,0 +1,50 @@
+import Foundation
+
+/// The seed's charge-to-input mapping (quantization.md), which on a chip is the pixel's ADC
+/// transfer function: for a non-zero charge q (electrons),
+/// v = sign(q) log2(1 + |q|), z = (v - mean) / std, z /= (z > 0 ? positiveDivisor : negativeDivisor),
+/// code = quantized_bits(4, 0)(z) as an integer in -8...7. Zero charge stays code 0.
+public struct InputEncoding: Sendable, Equatable, Codable {
+    /// Mean and standard deviation of v over the non-zero pixels of the training data.
+    public var mean: Double
+    public var std: Double
+    public var positiveDivisor: Double
+    public var negativeDivisor: Double
+
+    public init(mean: Double, std: Double, positiveDivisor: Double = 1.7, negativeDivisor: Double = 2.5) {
+        self.mean = mean
+        self.std = std
+        self.positiveDivisor = positiveDivisor
+        self.negativeDivisor = negativeDivisor
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case mean, std, positiveDivisor = "positive_divisor", negativeDivisor = "negative_divisor"
+    }
+
+    /// The network input code of one pixel's charge, on `quantizer`'s grid.
+    public func code(charge q: Double, quantizer: Quantizer) -> Int {
+        guard q != 0 else { return 0 }
+        let v = (q > 0 ? 1.0 : -1.0) * log2(1 + abs(q))
+        var z = (v - mean) / std
+        z /= z > 0 ? positiveDivisor : negativeDivisor
+        return quantizer.code(z)
+    }
+
+    /// Mean and standard deviation of sign(q) log2(1 + |q|) over the non-zero charges, for
+    /// encoding constants computed from a sample when none are given.
+    public static func fit(charges: some Sequence<Float>, positiveDivisor: Double = 1.7, negativeDivisor: Double = 2.5) -> InputEncoding? {
+        var n = 0.0, sum = 0.0, sumSquares = 0.0
+        for q in charges where q != 0 {
+            let v = (q > 0 ? 1.0 : -1.0) * log2(1 + Double(abs(q)))
+            n += 1
+            sum += v
+            sumSquares += v * v
+        }
+        guard n > 1 else { return nil }
+        let mean = sum / n
+        let variance = max(sumSquares / n - mean * mean, 0)
+        guard variance > 0 else { return nil }
+        return InputEncoding(mean: mean, std: variance.squareRoot(), positiveDivisor: positiveDivisor, negativeDivisor: negativeDivisor)
+    }
+}

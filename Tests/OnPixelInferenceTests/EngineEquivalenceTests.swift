@@ -1,0 +1,114 @@
+import Testing
+
+@testable import OnPixelInference
+
+/// The integer engine must equal the QKeras-semantics float reference on every input, layer
+/// by layer, and its fast path must equal its dense trace: 100,000 inputs compared layer by
+/// layer and 45,000 through the fast path, zero mismatches allowed.
+@Suite struct EngineEquivalenceTests {
+    /// Compares every layer; returns the number of values that differ.
+    func mismatches(_ codes: LayerCodes, _ values: LayerValues, _ m: QuantizedModel, _ engine: IntegerEngine) -> Int {
+        let t = m.architecture.types
+        func count(_ c: [Int32], _ v: [Double], _ scale: Double) -> Int { zip(c, v).filter { Double($0) * scale != $1 }.count }
+        var n = count(codes.separable, values.separable, t.separableActivation.scale)
+        n += count(codes.conv, values.conv, t.convActivation.scale)
+        n += count(codes.pooled, values.pooled, t.poolActivation.scale)
+        for (h, v) in zip(codes.hidden, values.hidden) { n += count(h, v, t.denseActivation.scale) }
+        n += count(codes.outputAccumulators, values.outputs, engine.outputScale)
+        return n
+    }
+
+    @Test(arguments: [2, 20])
+    func integerEqualsFloatReferenceLayerByLayer(slices: Int) throws {
+        var rng = TestRandom(seed: UInt64(slices))
+        var compared = 0, differing = 0
+        // 80,000 inputs for 2 slices and 20,000 for 20: 100,000 compared layer by layer.
+        let models = slices == 2 ? 10 : 4
+        let perModel = slices == 2 ? 8_000 : 5_000
+        for _ in 0..<models {
+            let model = QuantizedModel.random(.smartPixels(slices: slices), using: &rng)
+            let engine = try IntegerEngine(model)
+            let reference = try FloatReferenceEngine(model)
+            for i in 0..<perModel {
+                let kind: InputKind = i % 10 == 0 ? .dense : (i % 97 == 0 ? .empty : .cluster)
+                let input = randomInput(model.architecture, kind, &rng)
+                let codes = engine.trace(input.map(Int32.init))
+                let values = reference.trace(input.map { Double($0) * model.architecture.types.input.scale })
+                differing += mismatches(codes, values, model, engine) > 0 ? 1 : 0
+                compared += 1
+            }
+        }
+        #expect(compared == models * perModel)
+        #expect(differing == 0, "\(differing) of \(compared) inputs differ in some layer")
+    }
+
+    @Test(arguments: [2, 20])
+    func fastPathEqualsDenseTrace(slices: Int) throws {
+        var rng = TestRandom(seed: 100 + UInt64(slices))
+        var differing = 0, compared = 0
+        for _ in 0..<5 {
+            let model = QuantizedModel.random(.smartPixels(slices: slices), using: &rng)
+            let engine = try IntegerEngine(model)
+            let scratch = engine.makeScratch()
+            var out = [Int32](repeating: 0, count: 14)
+            for i in 0..<(slices == 2 ? 6_000 : 3_000) {
+                let input = randomInput(model.architecture, InputKind.allCases[i % 3], &rng)
+                input.withUnsafeBufferPointer { x in out.withUnsafeMutableBufferPointer { engine.evaluate(x, scratch: scratch, into: $0) } }
+                if out != engine.trace(input.map(Int32.init)).outputAccumulators { differing += 1 }
+                compared += 1
+            }
+        }
+        #expect(differing == 0, "\(differing) of \(compared) fast-path outputs differ")
+    }
+
+    /// Ties are where half-up and half-to-even rounding part; random models meet them often.
+    @Test func tiesAreFrequentAndRoundToEven() throws {
+        var rng = TestRandom(seed: 7)
+        let model = QuantizedModel.random(.smartPixels(slices: 2), using: &rng)
+        let engine = try IntegerEngine(model)
+        let shift = engine.plan.separableActivation.shift
+        var ties = 0
+        for _ in 0..<200 {
+            let input = randomInput(model.architecture, .dense, &rng).map(Int32.init)
+            // Recompute the separable accumulators and count exact halves.
+            let a = model.architecture
+            for r in 0..<a.convRows {
+                for c in 0..<a.convColumns {
+                    for f in 0..<a.filters {
+                        var acc = engine.sepBias[f]
+                        for k in 0..<a.slices {
+                            var d: Int32 = 0
+                            for i in 0..<3 {
+                                for j in 0..<3 { d += input[((r + i) * a.columns + c + j) * a.slices + k] * model.depthwise[(i * 3 + j) * a.slices + k] }
+                            }
+                            acc += d * model.pointwise[k * a.filters + f]
+                        }
+                        if acc & ((1 << shift) - 1) == 1 << (shift - 1) { ties += 1 }
+                    }
+                }
+            }
+        }
+        #expect(ties > 1000, "only \(ties) ties met")
+        // A single tie by hand: acc = 96 = 1.5 * 2^6 rounds to 2, acc = 32 = 0.5 * 2^6 to 0.
+        #expect(engine.plan.separableActivation.apply(96) == 2 && engine.plan.separableActivation.apply(32) == 0)
+        #expect(engine.plan.separableActivation.apply(-96) == -2 && engine.plan.separableActivation.apply(-32) == 0)
+    }
+
+    @Test func poolTableMatchesTheClosedForm() throws {
+        var rng = TestRandom(seed: 8)
+        let engine = try IntegerEngine(QuantizedModel.random(.smartPixels(slices: 2), using: &rng))
+        // quantization.md: code = floor((32 S + 9) / 18) for the seed's types.
+        for s in Int32(-63)...63 {
+            let floorDiv = Int32((Double(32 * s + 9) / 18).rounded(.down))
+            #expect(engine.plan.poolCode(s) == min(max(floorDiv, -128), 127))
+        }
+    }
+
+    @Test func architectureFiguresMatchTheSeed() {
+        #expect(ModelArchitecture.smartPixels(slices: 2).parameterCount == 2029)
+        #expect(ModelArchitecture.smartPixels(slices: 20).parameterCount == 2281)
+        #expect(ModelArchitecture.smartPixels(slices: 20, filters: 8).parameterCount == 3250)
+        #expect(ModelArchitecture.smartPixels(slices: 2).multiplyAccumulates == 12_997)
+        #expect(ModelArchitecture.smartPixels(slices: 20).multiplyAccumulates == 65_665)
+    }
+}
