@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "SmartPixelReadout",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "readout-sim", targets: ["readout-sim"]),
         .executable(name: "onpixel-infer", targets: ["onpixel-infer"]),
@@ -13,7 +13,8 @@ let package = Package(
         .library(name: "ReadoutProtocol", targets: ["ReadoutProtocol"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // libzmq from Debian's libzmq3-dev, found with pkg-config.
@@ -27,7 +28,12 @@ let package = Package(
         .target(name: "ReadoutSim", dependencies: ["ReadoutProtocol"]),
         .target(name: "OnPixelInference", dependencies: ["ReadoutProtocol"]),
         .target(name: "TriggerFilter", dependencies: ["ReadoutProtocol"]),
-        .target(name: "StageServices", dependencies: ["ZeroMQ", "ReadoutProtocol"]),
+        .target(
+            name: "StageServices",
+            dependencies: [
+                "ZeroMQ", "ReadoutProtocol", "OnPixelInference",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]),
 
         .executableTarget(
             name: "readout-sim",

@@ -10,7 +10,7 @@ import ZeroMQ
 public struct StreamSender: ~Copyable {
     public let socket: Socket
     public let pattern: StreamPattern
-    public let runID: UInt64
+    public private(set) var runID: UInt64
     public let streamID: UInt32
     /// The endpoint bound or connected (with the port a wildcard chose).
     public let endpoint: String
@@ -56,6 +56,13 @@ public struct StreamSender: ~Copyable {
     private func record(_ parts: [[UInt8]]) throws {
         guard let recorder else { return }
         try recorder.write(message: parts)
+    }
+
+    /// Starts a new run on the same socket: sequence numbers and totals start again.
+    public mutating func beginRun(_ runID: UInt64) {
+        self.runID = runID
+        nextSequence = 0
+        totals = EndOfRun()
     }
 
     public mutating func sendRunStart(_ start: RunStart) throws {

@@ -1,31 +1,97 @@
+/// Memory of raw Int32 values with a stable address, allocated once.
+final class Int32Block: @unchecked Sendable {
+    // Sendable: engine blocks are written only in init and read afterwards; scratch blocks
+    // belong to one `InferenceScratch`, which is not Sendable.
+    let p: UnsafeMutablePointer<Int32>
+    let count: Int
+
+    init(_ values: [Int32]) {
+        count = values.count
+        p = .allocate(capacity: max(count, 1))
+        p.initialize(from: values, count: count)
+    }
+
+    init(zeros count: Int) {
+        self.count = count
+        p = .allocate(capacity: max(count, 1))
+        p.initialize(repeating: 0, count: max(count, 1))
+    }
+
+    deinit { p.deallocate() }
+}
+
+/// The engine's constants laid out for the fast path.
+final class FastWeights: @unchecked Sendable {
+    // Sendable: written only in init, read-only afterwards.
+    let dw, pw, sepBias, convK, convB, quietConv, quietPoolCode, quietDense0: Int32Block
+    let denseK, denseB: [Int32Block]
+    /// Raw views of the above, so that the hot loop touches no reference counts.
+    let denseKP, denseBP: UnsafeMutablePointer<UnsafeMutablePointer<Int32>>
+    /// Dense layer widths: inputs of the first, then each layer's outputs.
+    let widths: UnsafeMutablePointer<Int>
+    let layerCount: Int
+    let poolTable: Int32Block
+    let poolMin: Int32
+    let denseActivation: IntegerPlan.Requantize
+
+    init(
+        dw: [Int32], pw: [Int32], sepBias: [Int32], convK: [Int32], convB: [Int32], quietConv: [Int32], quietPoolCode: [Int32], quietDense0: [Int32],
+        denseK: [[Int32]], denseB: [[Int32]], widths: [Int], plan: IntegerPlan
+    ) {
+        self.dw = Int32Block(dw)
+        self.pw = Int32Block(pw)
+        self.sepBias = Int32Block(sepBias)
+        self.convK = Int32Block(convK)
+        self.convB = Int32Block(convB)
+        self.quietConv = Int32Block(quietConv)
+        self.quietPoolCode = Int32Block(quietPoolCode)
+        self.quietDense0 = Int32Block(quietDense0)
+        self.denseK = denseK.map(Int32Block.init)
+        self.denseB = denseB.map(Int32Block.init)
+        denseKP = .allocate(capacity: denseK.count)
+        denseKP.initialize(from: self.denseK.map(\.p), count: denseK.count)
+        denseBP = .allocate(capacity: denseB.count)
+        denseBP.initialize(from: self.denseB.map(\.p), count: denseB.count)
+        self.widths = .allocate(capacity: widths.count)
+        self.widths.initialize(from: widths, count: widths.count)
+        layerCount = widths.count - 1
+        poolTable = Int32Block(plan.poolTable)
+        poolMin = plan.poolSumMin
+        // Hidden layers share one activation type; the output layer has none.
+        denseActivation = plan.dense.first?.activation ?? IntegerPlan.Requantize(shift: 0, range: Int32.min...Int32.max)
+    }
+
+    deinit {
+        denseKP.deallocate()
+        denseBP.deallocate()
+        widths.deallocate()
+    }
+}
+
 /// Per-thread working memory of the fast path; make one per thread with `makeScratch()`.
 public final class InferenceScratch {
-    var depthwise: [Int32]
-    var touched: [Bool]
-    var touchedList: [Int32]
-    var blockDelta: [Int32]
-    var blockTouched: [Bool]
-    var blockList: [Int32]
-    var dense0: [Int32]
-    var activations: [Int32]
-    var next: [Int32]
-    var sep: [Int32]
+    let depthwise, touchedList, blockDelta, blockList, vector, next, sep: Int32Block
+    let touched, blockTouched: UnsafeMutablePointer<Bool>
 
     init(_ a: ModelArchitecture) {
         let positions = a.convRows * a.convColumns, blocks = a.poolRows * a.poolColumns
         let widest = max(a.hidden.max() ?? 0, a.outputs, a.flattened)
-        depthwise = [Int32](repeating: 0, count: positions * a.slices)
-        touched = [Bool](repeating: false, count: positions)
-        touchedList = []
-        touchedList.reserveCapacity(positions)
-        blockDelta = [Int32](repeating: 0, count: blocks * a.filters)
-        blockTouched = [Bool](repeating: false, count: blocks)
-        blockList = []
-        blockList.reserveCapacity(blocks)
-        dense0 = [Int32](repeating: 0, count: widest)
-        activations = [Int32](repeating: 0, count: widest)
-        next = [Int32](repeating: 0, count: widest)
-        sep = [Int32](repeating: 0, count: a.filters)
+        depthwise = Int32Block(zeros: positions * a.slices)
+        touchedList = Int32Block(zeros: positions)
+        blockDelta = Int32Block(zeros: blocks * a.filters)
+        blockList = Int32Block(zeros: blocks)
+        vector = Int32Block(zeros: widest)
+        next = Int32Block(zeros: widest)
+        sep = Int32Block(zeros: a.filters)
+        touched = .allocate(capacity: positions)
+        touched.initialize(repeating: false, count: positions)
+        blockTouched = .allocate(capacity: blocks)
+        blockTouched.initialize(repeating: false, count: blocks)
+    }
+
+    deinit {
+        touched.deallocate()
+        blockTouched.deallocate()
     }
 }
 
@@ -37,107 +103,117 @@ extension IntegerEngine {
 
     /// Evaluates one input (NHWC codes, `inputCount` of them) and writes the output layer's
     /// accumulators (value = accumulator * `outputScale`) to `output` (14 values).
-    /// Work grows with the non-zero inputs; the result equals `trace` bit for bit.
+    /// Work grows with the non-zero inputs: a position whose receptive field is all zero
+    /// holds the same codes in every event, so they are computed once, at init. The result
+    /// equals `trace` bit for bit (tested).
     public func evaluate(_ input: UnsafeBufferPointer<Int8>, scratch s: InferenceScratch, into output: UnsafeMutableBufferPointer<Int32>) {
         let a = model.architecture
         precondition(
             input.count == a.inputCount && output.count == a.outputs,
             "input \(input.count) (needs \(a.inputCount)), output \(output.count) (needs \(a.outputs))")
-        let C = a.slices, F = a.filters, K = a.kernel, cols = a.columns
-        let usedRows = a.poolRows * a.pool, usedCols = a.poolColumns * a.pool, convCols = a.convColumns
-        dw.withUnsafeBufferPointer { dw in
-            s.depthwise.withUnsafeMutableBufferPointer { acc in
-                s.touched.withUnsafeMutableBufferPointer { touched in
-                    // 1. Scatter each non-zero input into the depthwise sums of the positions that see it.
-                    var n = 0
-                    while n < input.count {
-                        let code = Int32(input[n])
-                        if code != 0 {
-                            let k = n % C, pixel = n / C, r = pixel / cols, c = pixel % cols
-                            for i in 0..<K {
-                                let pr = r - i
-                                guard pr >= 0 && pr < usedRows else { continue }
-                                for j in 0..<K {
-                                    let pc = c - j
-                                    guard pc >= 0 && pc < usedCols else { continue }
-                                    let pos = pr * convCols + pc
-                                    if !touched[pos] {
-                                        touched[pos] = true
-                                        s.touchedList.append(Int32(pos))
-                                    }
-                                    acc[pos * C + k] &+= code &* dw[(i * K + j) * C + k]
-                                }
-                            }
+        let C = a.slices, F = a.filters, K = a.kernel, cols = a.columns, pool = a.pool, poolColumns = a.poolColumns
+        let usedRows = a.poolRows * pool, usedCols = poolColumns * pool, convCols = a.convColumns
+        let w = fast
+        let dw = w.dw.p, pw = w.pw.p, sepBias = w.sepBias.p, convK = w.convK.p, convB = w.convB.p, quietConv = w.quietConv.p
+        let acc = s.depthwise.p, touched = s.touched, touchedList = s.touchedList.p
+        let blockDelta = s.blockDelta.p, blockTouched = s.blockTouched, blockList = s.blockList.p, sep = s.sep.p
+        let sepAct = plan.separableActivation, convAct = plan.convActivation
+
+        // 1. Scatter each non-zero input into the depthwise sums of the positions that see it.
+        var touchedCount = 0
+        let x = input.baseAddress!
+        let total = input.count
+        var n = 0
+        while n < total {
+            // Most inputs are zero: skip them eight at a time.
+            if n & 7 == 0, n + 8 <= total, UnsafeRawPointer(x + n).loadUnaligned(as: UInt64.self) == 0 {
+                n += 8
+                continue
+            }
+            let code = Int32(x[n])
+            if code != 0 {
+                let k = n % C, pixel = n / C, r = pixel / cols, c = pixel % cols
+                for i in 0..<K {
+                    let pr = r - i
+                    if pr < 0 || pr >= usedRows { continue }
+                    for j in 0..<K {
+                        let pc = c - j
+                        if pc < 0 || pc >= usedCols { continue }
+                        let pos = pr * convCols + pc
+                        if !touched[pos] {
+                            touched[pos] = true
+                            touchedList[touchedCount] = Int32(pos)
+                            touchedCount += 1
                         }
-                        n += 1
+                        acc[pos * C + k] &+= code &* dw[(i * K + j) * C + k]
                     }
                 }
             }
+            n += 1
         }
-        // 2. Separable and 1x1 conv at the touched positions; pool blocks collect the change.
-        for p in s.touchedList {
-            let pos = Int(p)
+        // 2. Separable and 1x1 conv at the touched positions; each pool block sums its change.
+        var blockCount = 0
+        for t in 0..<touchedCount {
+            let pos = Int(touchedList[t])
+            let d = acc + pos * C
             for f in 0..<F {
                 var v = sepBias[f]
-                for k in 0..<C { v &+= pw[k * F + f] &* s.depthwise[pos * C + k] }
-                s.sep[f] = plan.separableActivation.apply(v)
+                for k in 0..<C { v &+= pw[k * F + f] &* d[k] }
+                sep[f] = sepAct.apply(v)
             }
-            for k in 0..<C { s.depthwise[pos * C + k] = 0 }
-            s.touched[pos] = false
-            let block = (pos / convCols) / a.pool * a.poolColumns + (pos % convCols) / a.pool
-            if !s.blockTouched[block] {
-                s.blockTouched[block] = true
-                s.blockList.append(Int32(block))
+            for k in 0..<C { d[k] = 0 }
+            touched[pos] = false
+            let block = (pos / convCols) / pool * poolColumns + (pos % convCols) / pool
+            if !blockTouched[block] {
+                blockTouched[block] = true
+                blockList[blockCount] = Int32(block)
+                blockCount += 1
             }
             for f in 0..<F {
                 var v = convB[f]
-                for g in 0..<F { v &+= s.sep[g] &* convK[g * F + f] }
-                s.blockDelta[block * F + f] &+= plan.convActivation.apply(v) &- quietConv[f]
+                for g in 0..<F { v &+= sep[g] &* convK[g * F + f] }
+                blockDelta[block * F + f] &+= convAct.apply(v) &- quietConv[f]
             }
         }
-        s.touchedList.removeAll(keepingCapacity: true)
-        // 3. Pool codes of the changed blocks update the first dense layer from its quiet value.
-        let d0 = model.dense[0], out0 = d0.outputs
-        for o in 0..<out0 { s.dense0[o] = quietDense0[o] }
-        let blockSum = Int32(a.pool * a.pool)
-        denseK[0].withUnsafeBufferPointer { w in
-            for b in s.blockList {
-                let block = Int(b)
-                for f in 0..<F {
-                    let i = block * F + f
-                    let diff = plan.poolCode(quietConv[f] &* blockSum &+ s.blockDelta[i]) &- quietPoolCode[f]
-                    s.blockDelta[i] = 0
-                    guard diff != 0 else { continue }
-                    for o in 0..<out0 { s.dense0[o] &+= diff &* w[i * out0 + o] }
-                }
-                s.blockTouched[block] = false
+        // 3. The changed pool codes update the first dense layer from its all-quiet value.
+        let widths = w.widths, layers = w.layerCount
+        let out0 = widths[1]
+        let vector = s.vector.p, next = s.next.p, w0 = w.denseKP[0], quietPool = w.quietPoolCode.p
+        let poolTable = w.poolTable.p, poolMin = w.poolMin
+        for o in 0..<out0 { vector[o] = w.quietDense0.p[o] }
+        let blockSum = Int32(pool * pool)
+        for b in 0..<blockCount {
+            let block = Int(blockList[b])
+            for f in 0..<F {
+                let i = block * F + f
+                let diff = poolTable[Int(quietConv[f] &* blockSum &+ blockDelta[i] &- poolMin)] &- quietPool[f]
+                blockDelta[i] = 0
+                if diff == 0 { continue }
+                let row = w0 + i * out0
+                for o in 0..<out0 { vector[o] &+= diff &* row[o] }
             }
+            blockTouched[block] = false
         }
-        s.blockList.removeAll(keepingCapacity: true)
         // 4. The remaining dense layers, densely (they are small).
         var width = out0
-        if let activation = plan.dense[0].activation {
-            for o in 0..<width { s.activations[o] = activation.apply(s.dense0[o]) }
-        } else {
-            for o in 0..<width { output[o] = s.dense0[o] }
-            return
-        }
-        for l in 1..<model.dense.count {
-            let d = model.dense[l]
-            denseK[l].withUnsafeBufferPointer { w in
-                for o in 0..<d.outputs { s.next[o] = denseB[l][o] }
+        for l in 0..<layers {
+            if l > 0 {
+                let outs = widths[l + 1], k = w.denseKP[l], bias = w.denseBP[l]
+                for o in 0..<outs { next[o] = bias[o] }
                 for i in 0..<width {
-                    let x = s.activations[i]
-                    guard x != 0 else { continue }
-                    for o in 0..<d.outputs { s.next[o] &+= x &* w[i * d.outputs + o] }
+                    let v = vector[i]
+                    if v == 0 { continue }
+                    let row = k + i * outs
+                    for o in 0..<outs { next[o] &+= v &* row[o] }
                 }
+                for o in 0..<outs { vector[o] = next[o] }
+                width = outs
             }
-            if let activation = plan.dense[l].activation {
-                for o in 0..<d.outputs { s.activations[o] = activation.apply(s.next[o]) }
-            } else {
-                for o in 0..<d.outputs { output[o] = s.next[o] }
+            if l < layers - 1 {
+                let activation = w.denseActivation
+                for o in 0..<width { vector[o] = activation.apply(vector[o]) }
             }
-            width = d.outputs
         }
+        for o in 0..<width { output[o] = vector[o] }
     }
 }

@@ -13,6 +13,8 @@ public struct IntegerEngine: Sendable {
     let quietPoolCode: [Int32]
     /// First dense accumulator when every pooled cell is quiet.
     let quietDense0: [Int32]
+    /// The same constants at stable addresses, for the fast path.
+    let fast: FastWeights
 
     public init(_ model: QuantizedModel) throws(ModelError) {
         try model.validate()
@@ -44,6 +46,10 @@ public struct IntegerEngine: Sendable {
         self.quietConv = quietConv
         self.quietPoolCode = quietPoolCode
         quietDense0 = acc
+        fast = FastWeights(
+            dw: model.depthwise, pw: model.pointwise, sepBias: sepBias, convK: model.convKernel, convB: convB, quietConv: quietConv,
+            quietPoolCode: quietPoolCode, quietDense0: acc, denseK: model.dense.map(\.kernel), denseB: denseB,
+            widths: [a.flattened] + model.dense.map(\.outputs), plan: plan)
     }
 
     /// Value of one step of the output accumulators.

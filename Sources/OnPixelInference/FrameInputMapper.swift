@@ -1,0 +1,75 @@
+import ReadoutProtocol
+
+/// Turns front-end frames into network inputs: picks the model's time slices, reorders the
+/// pixels from the wire's slice-major order to Keras's NHWC, and takes either the front
+/// end's signed input codes as they are or encodes float charge with the model's constants.
+public struct FrameInputMapper: Sendable {
+    public let architecture: ModelArchitecture
+    public let encoding: InputEncoding?
+
+    /// How one batch's records map to inputs.
+    public struct Plan: Sendable, Equatable {
+        /// Frame slice feeding each model channel.
+        public let slices: [Int]
+        public let useCodes: Bool
+    }
+
+    public init(model: QuantizedModel) {
+        architecture = model.architecture
+        encoding = model.inputEncoding
+    }
+
+    /// The model's channels from a frame of `frameSlices` slices: all of them when the counts
+    /// agree, the first and last for a 2-slice model (slices 0 and 19 of 20), else nothing.
+    public func sliceSelection(frameSlices: Int) -> [Int]? {
+        if frameSlices == architecture.slices { return Array(0..<frameSlices) }
+        if architecture.slices == 2, frameSlices >= 2 { return [0, frameSlices - 1] }
+        return nil
+    }
+
+    /// Checks a batch against the model; the error text says why it cannot be evaluated.
+    public func plan(for b: FrameBatch) -> Result<Plan, ModelError> {
+        let a = architecture
+        guard b.shape.rows == a.rows, b.shape.columns == a.columns else {
+            return .failure(ModelError("frames are \(b.shape.rows)x\(b.shape.columns) pixels, the model takes \(a.rows)x\(a.columns)"))
+        }
+        guard let slices = sliceSelection(frameSlices: b.shape.slices) else {
+            return .failure(ModelError("frames have \(b.shape.slices) slices, the model takes \(a.slices)"))
+        }
+        if let f = b.codeFormat, f.signed, case .bits(let q) = a.types.input, f.bits == q.bits {
+            return .success(Plan(slices: slices, useCodes: true))
+        }
+        if b.hasCharge, encoding != nil { return .success(Plan(slices: slices, useCodes: false)) }
+        let what = b.codeFormat.map { "\($0) codes" } ?? "no codes"
+        return .failure(
+            ModelError(
+                "frames carry \(what)\(b.hasCharge ? " and charge" : ", no charge"): the model needs signed \(a.types.input.bitWidth)-bit input codes, or charge with input-encoding constants"
+            ))
+    }
+
+    /// Writes record `i`'s network input (NHWC codes) into `out`.
+    public func fill(_ b: FrameBatch, record i: Int, plan: Plan, into out: UnsafeMutableBufferPointer<Int8>) {
+        let a = architecture, perSlice = a.rows * a.columns, C = a.slices
+        precondition(out.count == a.inputCount, "input buffer of \(out.count), the model takes \(a.inputCount)")
+        let base = i * b.shape.pixels
+        if plan.useCodes {
+            b.codes.withUnsafeBufferPointer { codes in
+                for (channel, k) in plan.slices.enumerated() {
+                    let src = base + k * perSlice
+                    for p in 0..<perSlice { out[p * C + channel] = Int8(truncatingIfNeeded: codes[src + p]) }
+                }
+            }
+        } else {
+            let e = encoding!, q = a.types.input
+            b.charge.withUnsafeBufferPointer { charge in
+                for (channel, k) in plan.slices.enumerated() {
+                    let src = base + k * perSlice
+                    for p in 0..<perSlice {
+                        let v = charge[src + p]
+                        out[p * C + channel] = v == 0 ? 0 : Int8(e.code(charge: Double(v), quantizer: q))
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,209 @@
+import Histogram
+import OnPixelInference
+import ReadoutProtocol
+import ZeroMQ
+
+/// The on-pixel inference stage: takes frames batches, evaluates every cluster with the
+/// integer engine, and sends prediction batches that keep each cluster's bunch crossing,
+/// frames sequence number and record index. Clusters the model cannot take (wrong shape,
+/// slices or encoding) are counted and skipped with the reason; the stream goes on.
+public struct InferenceService: ~Copyable {
+    public struct Configuration: Sendable {
+        public var input: String
+        public var inputPattern: StreamPattern
+        public var output: String
+        public var outputPattern: StreamPattern
+        public var highWaterMark: Int
+        public var threads: Int
+        /// Per-event evaluation time above which an event counts as over budget.
+        public var latencyBudget: Duration
+        public var streamID: UInt32
+        /// Stop after this long without input (nil: wait for end-of-run or a stop).
+        public var idleTimeout: Duration?
+
+        public init(
+            input: String = "tcp://127.0.0.1:5555", inputPattern: StreamPattern = .push, output: String = "tcp://127.0.0.1:5556",
+            outputPattern: StreamPattern = .push,
+            highWaterMark: Int = 1000, threads: Int = 1, latencyBudget: Duration = .microseconds(2), streamID: UInt32 = 0, idleTimeout: Duration? = nil
+        ) {
+            self.input = input
+            self.inputPattern = inputPattern
+            self.output = output
+            self.outputPattern = outputPattern
+            self.highWaterMark = highWaterMark
+            self.threads = threads
+            self.latencyBudget = latencyBudget
+            self.streamID = streamID
+            self.idleTimeout = idleTimeout
+        }
+    }
+
+    public let configuration: Configuration
+    public let model: QuantizedModel
+    private let engine: IntegerEngine
+    private let mapper: FrameInputMapper
+    private var receiver: StreamReceiver
+    private var sender: StreamSender
+    public private(set) var stats = InferenceStats()
+    private var latency = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+    private var inputs: [Int8] = []
+    private var accumulators: [Int32] = []
+    private var latencies: [UInt64] = []
+
+    public init(model: QuantizedModel, context: Context, configuration c: Configuration) throws {
+        let engine = try IntegerEngine(model)
+        let receiver = try StreamReceiver(
+            context: context, endpoint: c.input, pattern: c.inputPattern, highWaterMark: c.highWaterMark, expectFromStart: c.inputPattern == .push)
+        let sender = try StreamSender(
+            context: context, endpoint: c.output, pattern: c.outputPattern, runID: 0, streamID: c.streamID, highWaterMark: c.highWaterMark)
+        self.model = model
+        self.engine = engine
+        mapper = FrameInputMapper(model: model)
+        configuration = c
+        self.receiver = receiver
+        self.sender = sender
+    }
+
+    public var inputEndpoint: String { receiver.endpoint }
+    public var outputEndpoint: String { sender.endpoint }
+
+    /// Runs until the input's end-of-run has been answered with this stage's own, `stop` is
+    /// set, or the idle timeout passes. Always ends with an end-of-run carrying the totals.
+    public mutating func run(stop: StopFlag, progress: (InferenceStats) -> Void = { _ in }) throws -> InferenceStats {
+        let clock = ContinuousClock()
+        var start = clock.now  // reset at the first frames: rates count working time, not waiting
+        var firstFrames = true
+        var lastInput = start
+        var lastProgress = start
+        var bunchCrossing: UInt64 = 0
+        var finished = false
+        while !finished && !stop.isStopped {
+            guard let m = try receiver.next(timeout: .milliseconds(100)) else {
+                if let idle = configuration.idleTimeout, clock.now - lastInput > idle { break }
+                continue
+            }
+            lastInput = clock.now
+            switch m.payload {
+            case .runStart(let s):
+                sender.beginRun(m.runID)
+                try sender.sendRunStart(RunStart(producer: "onpixel-infer", configurationJSON: configurationJSON(upstream: s.producer)))
+            case .frames(let b):
+                if firstFrames {
+                    start = clock.now
+                    firstFrames = false
+                }
+                stats.framesMessages += 1
+                try infer(b, sequence: m.sequence)
+                bunchCrossing = max(bunchCrossing, b.bunchCrossings.last ?? 0)
+            case .heartbeat:
+                bunchCrossing = max(bunchCrossing, m.firstBunchCrossing)
+                try sender.sendHeartbeat(bunchCrossing: bunchCrossing)
+            case .endOfRun(let e):
+                stats.upstreamRecordsSent = e.records
+                finished = true
+            case .predictions, .decisions:
+                stats.unexpectedMessages += 1
+            }
+            if clock.now - lastProgress > .seconds(1) {
+                lastProgress = clock.now
+                stats.update(latency, receiver.stats, seconds: (clock.now - start).seconds)
+                progress(stats)
+            }
+        }
+        stats.update(latency, receiver.stats, seconds: (clock.now - start).seconds)
+        sender.noteInput(malformed: receiver.stats.malformed, missed: receiver.stats.missing)
+        let (_, delivered) = try sender.sendEndOfRun(bunchCrossing: bunchCrossing)
+        stats.endOfRunDelivered = delivered
+        stats.predictionRecordsSent = sender.totals.records
+        return stats
+    }
+
+    private func configurationJSON(upstream: String) -> String {
+        let a = model.architecture
+        return """
+            {"model":"\(model.name.replacingOccurrences(of: "\"", with: "'"))","slices":\(a.slices),"filters":\(a.filters),\
+            "parameters":\(a.parameterCount),"macs_per_event":\(a.multiplyAccumulates),"upstream":"\(upstream.replacingOccurrences(of: "\"", with: "'"))"}
+            """
+    }
+
+    private mutating func infer(_ b: FrameBatch, sequence: UInt64) throws {
+        let plan: FrameInputMapper.Plan
+        switch mapper.plan(for: b) {
+        case .success(let p): plan = p
+        case .failure(let reason):
+            stats.skippedRecords += UInt64(b.count)
+            stats.lastSkipReason = reason.description
+            return
+        }
+        let n = b.count, width = model.architecture.inputCount
+        if inputs.count < n * width { inputs = [Int8](repeating: 0, count: n * width) }
+        if accumulators.count < n * 14 { accumulators = [Int32](repeating: 0, count: n * 14) }
+        if latencies.count < n { latencies = [UInt64](repeating: 0, count: n) }
+        inputs.withUnsafeMutableBufferPointer { x in
+            for i in 0..<n { mapper.fill(b, record: i, plan: plan, into: UnsafeMutableBufferPointer(rebasing: x[(i * width)..<((i + 1) * width)])) }
+        }
+        let threads = configuration.threads
+        inputs.withUnsafeBufferPointer { x in
+            accumulators.withUnsafeMutableBufferPointer { o in
+                latencies.withUnsafeMutableBufferPointer { l in engine.evaluateBatch(x, count: n, into: o, threads: threads, latencies: l) }
+            }
+        }
+        let budget =
+            UInt64(configuration.latencyBudget.components.seconds) * 1_000_000_000 + UInt64(configuration.latencyBudget.components.attoseconds / 1_000_000_000)
+        var predictions = PredictionBatch()
+        let scale = engine.outputScale
+        for i in 0..<n {
+            _ = latency.record(latencies[i])
+            if latencies[i] > budget { stats.overBudget += 1 }
+            predictions.append(
+                bunchCrossing: b.bunchCrossings[i], frameSequence: sequence, recordIndex: UInt32(i), yLocal: b.yLocal[i], xLocal: b.xLocal[i],
+                outputs: accumulators[(i * 14)..<((i + 1) * 14)].map { Float(Double($0) * scale) })
+        }
+        stats.events += UInt64(n)
+        try sender.send(predictions: predictions)
+    }
+}
+
+/// What the inference stage did: counts, and per-event evaluation latency in nanoseconds.
+public struct InferenceStats: Sendable, Codable, Equatable {
+    public var framesMessages: UInt64 = 0
+    public var events: UInt64 = 0
+    public var skippedRecords: UInt64 = 0
+    public var lastSkipReason: String?
+    public var malformedInputs: UInt64 = 0
+    public var missedInputs: UInt64 = 0
+    public var unexpectedMessages: UInt64 = 0
+    public var upstreamRecordsSent: UInt64?
+    public var predictionRecordsSent: UInt64 = 0
+    public var endOfRunDelivered = false
+    public var overBudget: UInt64 = 0
+    public var latencyP50Ns: UInt64 = 0
+    public var latencyP99Ns: UInt64 = 0
+    public var latencyP999Ns: UInt64 = 0
+    public var latencyMaxNs: UInt64 = 0
+    public var latencyMeanNs: Double = 0
+    public var seconds: Double = 0
+    public var eventsPerS: Double = 0
+
+    mutating func update(_ h: Histogram<UInt64>, _ r: ReceiverStats, seconds: Double) {
+        if h.totalCount > 0 {
+            latencyP50Ns = h.valueAtPercentile(50)
+            latencyP99Ns = h.valueAtPercentile(99)
+            latencyP999Ns = h.valueAtPercentile(99.9)
+            latencyMaxNs = h.max
+            latencyMeanNs = h.mean
+        }
+        malformedInputs = r.malformed
+        missedInputs = r.missing
+        self.seconds = seconds
+        eventsPerS = seconds > 0 ? Double(events) / seconds : 0
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case framesMessages = "frames_messages", events, skippedRecords = "skipped_records", lastSkipReason = "last_skip_reason"
+        case malformedInputs = "malformed_inputs", missedInputs = "missed_inputs", unexpectedMessages = "unexpected_messages"
+        case upstreamRecordsSent = "upstream_records_sent", predictionRecordsSent = "prediction_records_sent", endOfRunDelivered = "end_of_run_delivered"
+        case overBudget = "over_budget", latencyP50Ns = "latency_p50_ns", latencyP99Ns = "latency_p99_ns", latencyP999Ns = "latency_p999_ns"
+        case latencyMaxNs = "latency_max_ns", latencyMeanNs = "latency_mean_ns", seconds, eventsPerS = "events_per_s"
+    }
+}

@@ -1,0 +1,113 @@
+import ArgumentParser
+import Foundation
+import OnPixelInference
+import StageServices
+import ZeroMQ
+
+/// Asked to stop by SIGINT/SIGTERM; the loop then sends its end-of-run and exits 0.
+let stopFlag = StopFlag()
+
+extension StreamPattern: ExpressibleByArgument {}
+
+@main
+struct OnPixelInfer: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "onpixel-infer",
+        abstract: "The on-pixel inference stage: frames in, integer-exact network predictions out.",
+        discussion: """
+            Receives frames batches (PULL, or SUB with --input-pattern pub), evaluates each \
+            cluster with the integer engine and sends prediction batches (PUSH by default) that \
+            keep every cluster's bunch crossing, frames sequence number and record index. \
+            Frames must match the model: 13 x 21 pixels; the model's slice count, or any count \
+            for a 2-slice model (first and last slice); signed 4-bit input codes, or charge when \
+            the model file has input-encoding constants. Others are counted and skipped with the \
+            reason. Latency is the per-event evaluation time. Ends at the input's end-of-run \
+            (or SIGINT/SIGTERM, or --idle-timeout) with its own end-of-run and a summary.
+            """
+    )
+
+    @Option(help: "Model file (docs/model-format.md).")
+    var model: String
+
+    @Option(help: "Frames endpoint; connects unless prefixed bind:.")
+    var input = "tcp://127.0.0.1:5555"
+
+    @Option(help: "push: read a lossless PUSH stream (PULL); pub: tap a PUB stream (SUB).")
+    var inputPattern: StreamPattern = .push
+
+    @Option(help: "Predictions endpoint; binds unless prefixed connect:.")
+    var output = "tcp://127.0.0.1:5556"
+
+    @Option(help: "push: lossless with back-pressure; pub: tap that drops (and counts) at the high-water mark.")
+    var outputPattern: StreamPattern = .push
+
+    @Option(name: .customLong("hwm"), help: "High-water mark in messages, both sockets.")
+    var highWaterMark = 1000
+
+    @Option(help: "Worker threads evaluating each batch.")
+    var threads = 1
+
+    @Option(help: ArgumentHelp("Per-event latency budget with units: ns, us, ms, s.", valueName: "duration"))
+    var latencyBudget = "2us"
+
+    @Option(help: "Stream id in the predictions' headers (give each worker its own).")
+    var streamID: UInt32 = 0
+
+    @Option(help: ArgumentHelp("Stop after this long without input (units as --latency-budget); default: wait.", valueName: "duration"))
+    var idleTimeout: String?
+
+    @Option(help: "Write the final statistics as JSON to this file.")
+    var statsJSON: String?
+
+    func validate() throws {
+        guard Quantities.duration(latencyBudget) != nil else {
+            throw ValidationError("--latency-budget '\(latencyBudget)' is not a duration such as 2us, 500ns or 1ms")
+        }
+        if let idleTimeout, Quantities.duration(idleTimeout) == nil { throw ValidationError("--idle-timeout '\(idleTimeout)' is not a duration such as 5s") }
+        guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1...256, got \(threads)") }
+        guard highWaterMark >= 0 else { throw ValidationError("--hwm must not be negative, got \(highWaterMark)") }
+    }
+
+    func run() throws {
+        let m: QuantizedModel
+        do { m = try ModelFile.load(path: model) } catch { throw ValidationError("--model \(error)") }
+        signal(SIGINT) { _ in stopFlag.stop() }
+        signal(SIGTERM) { _ in stopFlag.stop() }
+        let context = try Context()
+        let config = InferenceService.Configuration(
+            input: input, inputPattern: inputPattern, output: output, outputPattern: outputPattern, highWaterMark: highWaterMark, threads: threads,
+            latencyBudget: Quantities.duration(latencyBudget)!, streamID: streamID, idleTimeout: idleTimeout.flatMap(Quantities.duration))
+        var service: InferenceService
+        do {
+            service = try InferenceService(model: m, context: context, configuration: config)
+        } catch let e as ZMQError {
+            throw ValidationError("--input \(input) / --output \(output): \(e)")
+        }
+        let interactive = isatty(STDERR_FILENO) == 1
+        FileHandle.standardError.write(
+            Data(
+                "onpixel-infer: \(m.name), \(m.architecture.slices) slices; frames from \(service.inputEndpoint), predictions on \(service.outputEndpoint)\n"
+                    .utf8))
+        let stats = try service.run(stop: stopFlag) { s in
+            guard interactive else { return }
+            let line = String(
+                format: "\r%.0f events/s, %llu events, p99 %llu ns, over budget %llu, skipped %llu   ", s.eventsPerS, s.events, s.latencyP99Ns, s.overBudget,
+                s.skippedRecords)
+            FileHandle.standardError.write(Data(line.utf8))
+        }
+        if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
+        print("events \(stats.events) in \(stats.framesMessages) frames messages, \(String(format: "%.0f", stats.eventsPerS)) events/s")
+        print(
+            "latency per event: p50 \(stats.latencyP50Ns) ns, p99 \(stats.latencyP99Ns) ns, p99.9 \(stats.latencyP999Ns) ns, max \(stats.latencyMaxNs) ns; over the \(latencyBudget) budget: \(stats.overBudget)"
+        )
+        print(
+            "skipped \(stats.skippedRecords)\(stats.lastSkipReason.map { " (\($0))" } ?? ""), malformed inputs \(stats.malformedInputs), missed inputs \(stats.missedInputs)"
+        )
+        print("end-of-run \(stats.endOfRunDelivered ? "sent" : "NOT delivered"): \(stats.predictionRecordsSent) predictions")
+        if let statsJSON {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+            try encoder.encode(stats).write(to: URL(fileURLWithPath: statsJSON))
+        }
+    }
+}

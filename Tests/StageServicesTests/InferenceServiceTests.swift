@@ -1,0 +1,91 @@
+import Foundation
+import OnPixelInference
+import ReadoutProtocol
+import Testing
+import ZeroMQ
+
+@testable import StageServices
+
+@Suite struct InferenceServiceTests {
+    /// Frames in, predictions out: every cluster evaluated exactly as the engine does alone,
+    /// tied to its bunch crossing and record; incompatible and malformed input counted.
+    @Test func predictionsMatchTheEngineAndTotalsAddUp() throws {
+        var rng = SplitMix64(seed: 5)
+        let model = QuantizedModel.random(.smartPixels(slices: 2), using: &rng)
+        let ctx = try Context()
+        let config = InferenceService.Configuration(input: "inproc://frames", output: "connect:inproc://predictions", threads: 2, idleTimeout: .seconds(20))
+        let stop = StopFlag()
+        let result = Box<InferenceStats?>(nil)
+        // The service binds nothing on its input (it connects), so the frames side binds first.
+        var frames = try StreamSender(context: ctx, endpoint: "inproc://frames", pattern: .push, runID: 77)
+        var predictions = try StreamReceiver(context: ctx, endpoint: "bind:inproc://predictions", pattern: .push)
+        let service = WorkerThread(name: "inference") {
+            var s = try! InferenceService(model: model, context: ctx, configuration: config)
+            result.value = try! s.run(stop: stop)
+        }
+        // 20-slice signed 4-bit frames: the 2-slice model takes slices 0 and 19.
+        var source = TestPatternSource(shape: FrameShape(rows: 13, columns: 21, slices: 20), codeFormat: CodeFormat(bits: 4, signed: true), seed: 9)
+        var sent: [FrameBatch] = []
+        try frames.sendRunStart(RunStart(producer: "test"))
+        for m in 0..<6 {
+            let b = source.batch(records: 25, firstBunchCrossing: UInt64(m * 25))
+            sent.append(b)
+            try frames.send(frames: b, bunchCrossings: 25)
+        }
+        // 2-bit unsigned ADC codes: the model cannot take them.
+        var adc = TestPatternSource(shape: FrameShape(rows: 13, columns: 21, slices: 20), codeFormat: CodeFormat(bits: 2, signed: false), seed: 9)
+        try frames.send(frames: adc.batch(records: 10, firstBunchCrossing: 1000), bunchCrossings: 10)
+        try frames.socket.send(Array("garbage".utf8))
+        _ = try frames.sendEndOfRun(bunchCrossing: 2000)
+
+        let engine = try IntegerEngine(model)
+        let mapper = FrameInputMapper(model: model)
+        let scratch = engine.makeScratch()
+        var received = 0, mismatches = 0
+        var endOfRun: EndOfRun?
+        while let m = try predictions.next(timeout: .seconds(20)) {
+            if case .endOfRun(let e) = m.payload {
+                endOfRun = e
+                break
+            }
+            guard case .predictions(let p) = m.payload else { continue }
+            for i in 0..<p.count {
+                let batch = sent[Int(p.frameSequences[i]) - 1], r = Int(p.recordIndices[i])
+                #expect(p.bunchCrossings[i] == batch.bunchCrossings[r])
+                var input = [Int8](repeating: 0, count: model.architecture.inputCount)
+                var out = [Int32](repeating: 0, count: 14)
+                let plan = try mapper.plan(for: batch).get()
+                input.withUnsafeMutableBufferPointer { mapper.fill(batch, record: r, plan: plan, into: $0) }
+                input.withUnsafeBufferPointer { x in out.withUnsafeMutableBufferPointer { engine.evaluate(x, scratch: scratch, into: $0) } }
+                if Array(p.outputs(ofRecord: i)) != out.map({ Float(Double($0) * engine.outputScale) }) { mismatches += 1 }
+                received += 1
+            }
+        }
+        service.join()
+        let stats = try #require(result.value)
+        #expect(received == 150 && mismatches == 0)
+        #expect(stats.events == 150 && stats.skippedRecords == 10)
+        #expect(stats.lastSkipReason?.contains("unsigned 2-bit codes") == true)
+        #expect(stats.malformedInputs == 1)
+        #expect(endOfRun == EndOfRun(messages: 6, records: 150, bunchCrossings: 0, droppedRecords: 0, malformedInputs: 1, missedInputs: 0))
+    }
+
+    @Test func inputSlicesAndLayoutFollowTheConventions() throws {
+        var rng = SplitMix64(seed: 6)
+        let mapper = FrameInputMapper(model: QuantizedModel.random(.smartPixels(slices: 2), using: &rng))
+        #expect(mapper.sliceSelection(frameSlices: 20) == [0, 19])
+        #expect(mapper.sliceSelection(frameSlices: 2) == [0, 1])
+        let mapper20 = FrameInputMapper(model: QuantizedModel.random(.smartPixels(slices: 20), using: &rng))
+        #expect(mapper20.sliceSelection(frameSlices: 2) == nil)
+        // One pixel set in slice 19 at row 4, column 7 lands in NHWC channel 1 of that pixel.
+        var b = FrameBatch(shape: FrameShape(rows: 13, columns: 21, slices: 20), codeFormat: CodeFormat(bits: 4, signed: true))
+        var codes = [Int16](repeating: 0, count: 13 * 21 * 20)
+        codes[(19 * 13 + 4) * 21 + 7] = -5
+        codes[(0 * 13 + 4) * 21 + 7] = 3
+        b.append(bunchCrossing: 0, timestamp: 0, yLocal: 0, xLocal: 0, codes: codes)
+        var input = [Int8](repeating: 0, count: 13 * 21 * 2)
+        input.withUnsafeMutableBufferPointer { mapper.fill(b, record: 0, plan: try! mapper.plan(for: b).get(), into: $0) }
+        #expect(input[(4 * 21 + 7) * 2 + 1] == -5 && input[(4 * 21 + 7) * 2 + 0] == 3)
+        #expect(input.filter { $0 != 0 }.count == 2)
+    }
+}
