@@ -1,6 +1,12 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// Portable by default. SMARTPIX_TARGET_CPU=haswell (or any CPU name swiftc knows) tunes the
+// network engines for that CPU: AVX2's 8-lane integer multiplies roughly double the integer
+// engine's throughput. The binary then needs that CPU; build it in its own folder
+// (README, "Benchmarks").
+let engineSettings: [SwiftSetting] = Context.environment["SMARTPIX_TARGET_CPU"].map { [.unsafeFlags(["-target-cpu", $0])] } ?? []
+
 let package = Package(
     name: "SmartPixelReadout",
     platforms: [.macOS(.v15)],
@@ -26,7 +32,7 @@ let package = Package(
         .target(name: "ZeroMQ", dependencies: ["CZMQ"]),
         .target(name: "ReadoutProtocol"),
         .target(name: "ReadoutSim", dependencies: ["ReadoutProtocol"]),
-        .target(name: "OnPixelInference", dependencies: ["ReadoutProtocol"]),
+        .target(name: "OnPixelInference", dependencies: ["ReadoutProtocol"], swiftSettings: engineSettings),
         .target(name: "TriggerFilter", dependencies: ["ReadoutProtocol"]),
         .target(
             name: "StageServices",

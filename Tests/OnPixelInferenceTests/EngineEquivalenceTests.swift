@@ -3,8 +3,8 @@ import Testing
 @testable import OnPixelInference
 
 /// The integer engine must equal the QKeras-semantics float reference on every input, layer
-/// by layer, and its fast path must equal its dense trace: 100,000 inputs compared layer by
-/// layer and 45,000 through the fast path, zero mismatches allowed.
+/// by layer, and its fast paths must equal its dense trace: 100,000 inputs compared layer by
+/// layer and 45,000 through the fast paths, zero mismatches allowed.
 @Suite struct EngineEquivalenceTests {
     /// Compares every layer; returns the number of values that differ.
     func mismatches(_ codes: LayerCodes, _ values: LayerValues, _ m: QuantizedModel, _ engine: IntegerEngine) -> Int {
@@ -20,7 +20,7 @@ import Testing
 
     @Test(arguments: [2, 20])
     func integerEqualsFloatReferenceLayerByLayer(slices: Int) throws {
-        var rng = TestRandom(seed: UInt64(slices))
+        var rng = SplitMix64(seed: UInt64(slices))
         var compared = 0, differing = 0
         // 80,000 inputs for 2 slices and 20,000 for 20: 100,000 compared layer by layer.
         let models = slices == 2 ? 10 : 4
@@ -42,16 +42,20 @@ import Testing
         #expect(differing == 0, "\(differing) of \(compared) inputs differ in some layer")
     }
 
-    @Test(arguments: [2, 20])
-    func fastPathEqualsDenseTrace(slices: Int) throws {
-        var rng = TestRandom(seed: 100 + UInt64(slices))
+    /// Both fast paths: the vector one (the seed's widths fit it) and the scalar one (used
+    /// for wider models), forced here on the same models.
+    @Test(arguments: [(2, false), (20, false), (2, true), (20, true)])
+    func fastPathEqualsDenseTrace(slices: Int, scalar: Bool) throws {
+        var rng = SplitMix64(seed: 100 + UInt64(slices))
         var differing = 0, compared = 0
         for _ in 0..<5 {
             let model = QuantizedModel.random(.smartPixels(slices: slices), using: &rng)
-            let engine = try IntegerEngine(model)
+            var engine = try IntegerEngine(model)
+            #expect(engine.simd != nil)
+            engine.forceScalar = scalar
             let scratch = engine.makeScratch()
             var out = [Int32](repeating: 0, count: 14)
-            for i in 0..<(slices == 2 ? 6_000 : 3_000) {
+            for i in 0..<(slices == 2 ? 3_000 : 1_500) {
                 let input = randomInput(model.architecture, InputKind.allCases[i % 3], &rng)
                 input.withUnsafeBufferPointer { x in out.withUnsafeMutableBufferPointer { engine.evaluate(x, scratch: scratch, into: $0) } }
                 if out != engine.trace(input.map(Int32.init)).outputAccumulators { differing += 1 }
@@ -63,7 +67,7 @@ import Testing
 
     /// Ties are where half-up and half-to-even rounding part; random models meet them often.
     @Test func tiesAreFrequentAndRoundToEven() throws {
-        var rng = TestRandom(seed: 7)
+        var rng = SplitMix64(seed: 7)
         let model = QuantizedModel.random(.smartPixels(slices: 2), using: &rng)
         let engine = try IntegerEngine(model)
         let shift = engine.plan.separableActivation.shift
@@ -95,12 +99,27 @@ import Testing
     }
 
     @Test func poolTableMatchesTheClosedForm() throws {
-        var rng = TestRandom(seed: 8)
+        var rng = SplitMix64(seed: 8)
         let engine = try IntegerEngine(QuantizedModel.random(.smartPixels(slices: 2), using: &rng))
         // quantization.md: code = floor((32 S + 9) / 18) for the seed's types.
         for s in Int32(-63)...63 {
             let floorDiv = Int32((Double(32 * s + 9) / 18).rounded(.down))
             #expect(engine.plan.poolCode(s) == min(max(floorDiv, -128), 127))
+        }
+    }
+
+    /// More than 8 filters: the scalar fast path serves, and still equals the trace.
+    @Test func wideModelsUseTheScalarPath() throws {
+        var rng = SplitMix64(seed: 12)
+        let model = QuantizedModel.random(.smartPixels(slices: 20, filters: 10), using: &rng)
+        let engine = try IntegerEngine(model)
+        #expect(engine.simd == nil)
+        let scratch = engine.makeScratch()
+        var out = [Int32](repeating: 0, count: 14)
+        for i in 0..<300 {
+            let input = randomInput(model.architecture, InputKind.allCases[i % 3], &rng)
+            input.withUnsafeBufferPointer { x in out.withUnsafeMutableBufferPointer { engine.evaluate(x, scratch: scratch, into: $0) } }
+            #expect(out == engine.trace(input.map(Int32.init)).outputAccumulators)
         }
     }
 

@@ -4,7 +4,7 @@
 /// blob of a few pixels (what the chip sees), and empty.
 enum InputKind: CaseIterable { case dense, cluster, empty }
 
-func randomInput(_ a: ModelArchitecture, _ kind: InputKind, _ rng: inout TestRandom) -> [Int8] {
+func randomInput(_ a: ModelArchitecture, _ kind: InputKind, _ rng: inout SplitMix64) -> [Int8] {
     let range = a.types.input.codeRange
     var x = [Int8](repeating: 0, count: a.inputCount)
     switch kind {

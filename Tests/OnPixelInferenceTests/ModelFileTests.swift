@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct ModelFileTests {
     func sample() -> QuantizedModel {
-        var rng = TestRandom(seed: 11)
+        var rng = SplitMix64(seed: 11)
         return QuantizedModel.random(.smartPixels(slices: 2), using: &rng)
     }
 
@@ -25,7 +25,7 @@ import Testing
 
     @Test func roundTripsExactly() throws {
         for slices in [2, 20] {
-            var rng = TestRandom(seed: UInt64(slices))
+            var rng = SplitMix64(seed: UInt64(slices))
             let m = QuantizedModel.random(.smartPixels(slices: slices, filters: slices == 20 ? 8 : 5), using: &rng)
             #expect(try ModelFile.decode(try ModelFile.encode(m)) == m)
         }

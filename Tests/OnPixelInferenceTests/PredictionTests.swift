@@ -23,7 +23,7 @@ import Testing
     }
 
     @Test func covarianceIsSymmetricPositiveSemidefinite() {
-        var rng = TestRandom(seed: 3)
+        var rng = SplitMix64(seed: 3)
         for _ in 0..<1000 {
             let p = Prediction(outputs: (0..<14).map { _ in Double.random(in: -1...1, using: &rng) })
             let c = p.covariance

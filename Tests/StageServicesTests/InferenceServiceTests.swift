@@ -13,7 +13,7 @@ import ZeroMQ
         var rng = SplitMix64(seed: 5)
         let model = QuantizedModel.random(.smartPixels(slices: 2), using: &rng)
         let ctx = try Context()
-        let config = InferenceService.Configuration(input: "inproc://frames", output: "connect:inproc://predictions", threads: 2, idleTimeout: .seconds(20))
+        let config = InferenceService.Configuration(input: "inproc://frames", output: "connect:inproc://predictions", threads: 2, idleTimeout: .seconds(60))
         let stop = StopFlag()
         let result = Box<InferenceStats?>(nil)
         // The service binds nothing on its input (it connects), so the frames side binds first.
@@ -43,7 +43,7 @@ import ZeroMQ
         let scratch = engine.makeScratch()
         var received = 0, mismatches = 0
         var endOfRun: EndOfRun?
-        while let m = try predictions.next(timeout: .seconds(20)) {
+        while let m = try predictions.next(timeout: .seconds(60)) {
             if case .endOfRun(let e) = m.payload {
                 endOfRun = e
                 break

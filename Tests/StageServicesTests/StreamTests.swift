@@ -19,7 +19,7 @@ import ZeroMQ
             _ = try! s.sendEndOfRun(bunchCrossing: 2000)
         }
         var records = 0
-        while let m = try receiver.next(timeout: .seconds(10)) {
+        while let m = try receiver.next(timeout: .seconds(60)) {
             records += m.recordCount
             if case .endOfRun = m.payload { break }
         }
@@ -48,12 +48,12 @@ import ZeroMQ
         var firstSeen: Set<UInt64> = []
         do {
             var first = try StreamReceiver(context: ctx, endpoint: bound, pattern: .push, highWaterMark: 20)
-            while firstSeen.count < 50, let m = try first.next(timeout: .seconds(10)) { firstSeen.insert(m.sequence) }
+            while firstSeen.count < 50, let m = try first.next(timeout: .seconds(60)) { firstSeen.insert(m.sequence) }
             Thread.sleep(forTimeInterval: 0.1)  // let its queue fill: those messages die with it
         }
         var second = try StreamReceiver(context: ctx, endpoint: bound, pattern: .push)
         var secondSeen: Set<UInt64> = []
-        while let m = try second.next(timeout: .seconds(10)) {
+        while let m = try second.next(timeout: .seconds(60)) {
             secondSeen.insert(m.sequence)
             if case .endOfRun = m.payload { break }
         }
@@ -82,7 +82,7 @@ import ZeroMQ
         }
         Thread.sleep(forTimeInterval: 0.2)
         var receiver = try StreamReceiver(context: ctx, endpoint: bound, pattern: .push)
-        while let m = try receiver.next(timeout: .seconds(10)) { if case .endOfRun = m.payload { break } }
+        while let m = try receiver.next(timeout: .seconds(60)) { if case .endOfRun = m.payload { break } }
         producer.join()
         #expect(receiver.stats.missing == 0 && receiver.stats.records == 100)
     }
@@ -98,16 +98,16 @@ import ZeroMQ
         let publisher = WorkerThread(name: "publisher") {
             var p = try! StreamSender(context: ctx, endpoint: bound, pattern: .pub, runID: 3, highWaterMark: 2, bind: false)
             // Wait for the subscription before the run starts, so the only losses are drops.
-            while try! p.socket.poll(.readable, timeout: .seconds(10)).isEmpty {}
+            while try! p.socket.poll(.readable, timeout: .seconds(60)).isEmpty {}
             try! p.sendRunStart(RunStart(producer: "tap"))
             for m in 0..<3000 { try! p.send(frames: testFrames(first: UInt64(m), count: 1)) }
-            let (e, delivered) = try! p.sendEndOfRun(bunchCrossing: 3000, patience: .seconds(10))
+            let (e, delivered) = try! p.sendEndOfRun(bunchCrossing: 3000, patience: .seconds(60))
             publisherTotals.value = delivered ? e : nil
         }
         // The subscriber's own calls attach it (libzmq works on a socket's commands inside
         // its calls), so go straight to receiving.
         var endSeen = false
-        while !endSeen, let m = try sub.next(timeout: .seconds(5)) {
+        while !endSeen, let m = try sub.next(timeout: .seconds(30)) {
             if case .endOfRun = m.payload { endSeen = true }
             if sub.stats.messages % 50 == 0 { Thread.sleep(forTimeInterval: 0.002) }  // a slow consumer
         }
@@ -132,8 +132,8 @@ import ZeroMQ
         good[0][0] = 0  // wrong magic
         try raw.send(multipart: good)
         try raw.send(multipart: StreamMessage(runID: 9, sequence: 1, payload: .frames(testFrames(first: 0, count: 2))).encode())
-        #expect(try receiver.next(timeout: .seconds(5))?.kind == .runStart)
-        #expect(try receiver.next(timeout: .seconds(5))?.recordCount == 2)
+        #expect(try receiver.next(timeout: .seconds(30))?.kind == .runStart)
+        #expect(try receiver.next(timeout: .seconds(30))?.recordCount == 2)
         #expect(receiver.stats.malformed == 2)
         #expect(receiver.stats.lastMalformedReason?.contains("wrong magic") == true)
         #expect(try receiver.next(timeout: .milliseconds(20)) == nil)

@@ -11,7 +11,7 @@ import Testing
     func pushPullDeliversEveryMessageInOrder(endpoint: String) throws {
         let ctx = try Context()
         let pull = try Socket(ctx, .pull)
-        try pull.setReceiveTimeout(.seconds(10))  // a lost message fails the test instead of hanging it
+        try pull.setReceiveTimeout(.seconds(60))  // a lost message fails the test instead of hanging it
         let bound = try pull.bind(endpoint.replacingOccurrences(of: "NAME", with: "in-order"))
         if endpoint.hasPrefix("tcp") { #expect(!bound.hasSuffix(":*") && bound.hasPrefix("tcp://127.0.0.1:")) }
         let sender = spawn {
@@ -24,14 +24,14 @@ import Testing
             try #require(try pull.receive(into: message))
             #expect(String(decoding: message.bytes, as: UTF8.self) == "message \(i)")
         }
-        #expect(sender.waitAtMost(10))
+        #expect(sender.waitAtMost(60))
     }
 
     @Test(arguments: endpoints)
     func multipartMessagesArriveWhole(endpoint: String) throws {
         let ctx = try Context()
         let pull = try Socket(ctx, .pull)
-        try pull.setReceiveTimeout(.seconds(10))
+        try pull.setReceiveTimeout(.seconds(60))
         let bound = try pull.bind(endpoint.replacingOccurrences(of: "NAME", with: "multipart"))
         let count = 3000
         let sender = spawn {
@@ -53,7 +53,7 @@ import Testing
                 #expect(b[0] == UInt8(n) && b[1] == UInt8(p) && b.count == 2 + (i * 7 + p) % 300)
             }
         }
-        #expect(sender.waitAtMost(10))
+        #expect(sender.waitAtMost(60))
     }
 
     @Test func zeroCopyBufferLivesUntilLibzmqIsDone() throws {
@@ -107,7 +107,7 @@ import Testing
         try push.connect(bound)
         #expect(try push.poll(.writable, timeout: .zero) == .writable)
         try push.send([42])
-        #expect(try pull.poll(.readable, timeout: .seconds(5)) == .readable)
+        #expect(try pull.poll(.readable, timeout: .seconds(30)) == .readable)
         let ready = try poll([pull.pollItem(.readable), push.pollItem(.writable)], timeout: .zero)
         #expect(ready == [.readable, .writable])
         #expect(try pull.receive(into: Message(), dontWait: true))
@@ -129,10 +129,10 @@ import Testing
                 outcome.value = (error as? ZMQError)?.isContextTerminated == true ? "terminated" : "\(error)"
             }
         }
-        #expect(started.waitAtMost(5))
+        #expect(started.waitAtMost(30))
         Thread.sleep(forTimeInterval: 0.05)
         ctx.shutdown()
-        #expect(receiver.waitAtMost(5), "receive did not return after shutdown")
+        #expect(receiver.waitAtMost(30), "receive did not return after shutdown")
         #expect(outcome.value == "terminated")
     }
 
@@ -160,7 +160,7 @@ import Testing
             try! push.connect("tcp://127.0.0.1:1")
             _ = try! push.send([1, 2, 3], dontWait: true)
         }
-        #expect(finished.waitAtMost(10), "closing a socket with pending messages hung")
+        #expect(finished.waitAtMost(60), "closing a socket with pending messages hung")
         #expect(Socket.defaultLinger == .seconds(1))
     }
 

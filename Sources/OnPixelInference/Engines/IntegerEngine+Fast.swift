@@ -72,6 +72,7 @@ final class FastWeights: @unchecked Sendable {
 public final class InferenceScratch {
     let depthwise, touchedList, blockDelta, blockList, vector, next, sep: Int32Block
     let touched, blockTouched: UnsafeMutablePointer<Bool>
+    let blockDeltaV: UnsafeMutablePointer<SIMD8<Int32>>
 
     init(_ a: ModelArchitecture) {
         let positions = a.convRows * a.convColumns, blocks = a.poolRows * a.poolColumns
@@ -87,11 +88,14 @@ public final class InferenceScratch {
         touched.initialize(repeating: false, count: positions)
         blockTouched = .allocate(capacity: blocks)
         blockTouched.initialize(repeating: false, count: blocks)
+        blockDeltaV = .allocate(capacity: blocks)
+        blockDeltaV.initialize(repeating: SIMD8(), count: blocks)
     }
 
     deinit {
         touched.deallocate()
         blockTouched.deallocate()
+        blockDeltaV.deallocate()
     }
 }
 
@@ -111,6 +115,7 @@ extension IntegerEngine {
         precondition(
             input.count == a.inputCount && output.count == a.outputs,
             "input \(input.count) (needs \(a.inputCount)), output \(output.count) (needs \(a.outputs))")
+        if let v = simd, !forceScalar { return evaluateSIMD(input, v, scratch: s, into: output) }
         let C = a.slices, F = a.filters, K = a.kernel, cols = a.columns, pool = a.pool, poolColumns = a.poolColumns
         let usedRows = a.poolRows * pool, usedCols = poolColumns * pool, convCols = a.convColumns
         let w = fast

@@ -15,6 +15,10 @@ public struct IntegerEngine: Sendable {
     let quietDense0: [Int32]
     /// The same constants at stable addresses, for the fast path.
     let fast: FastWeights
+    /// The constants as vectors, when the model's widths fit them.
+    private(set) var simd: SIMDWeights?
+    /// Use the scalar fast path even when the vector one fits (for tests).
+    var forceScalar = false
 
     public init(_ model: QuantizedModel) throws(ModelError) {
         try model.validate()
@@ -50,6 +54,8 @@ public struct IntegerEngine: Sendable {
             dw: model.depthwise, pw: model.pointwise, sepBias: sepBias, convK: model.convKernel, convB: convB, quietConv: quietConv,
             quietPoolCode: quietPoolCode, quietDense0: acc, denseK: model.dense.map(\.kernel), denseB: denseB,
             widths: [a.flattened] + model.dense.map(\.outputs), plan: plan)
+        simd = nil
+        if SIMDWeights.fits(a) { simd = SIMDWeights(self) }
     }
 
     /// Value of one step of the output accumulators.

@@ -45,8 +45,13 @@ struct IntegerPlan: Sendable {
             guard shift >= 0 else { throw ModelError("\(layer): activation \(activation) is finer than the accumulator (2^-\(f)); unsupported") }
             return (Int32(biasShift), Requantize(shift: Int32(shift), range: int32(activation.codeRange)))
         }
-        func checkBound(_ layer: String, _ bound: Double) throws(ModelError) {
-            guard bound < Double(Int32.max) else { throw ModelError("\(layer): accumulator may reach \(bound), beyond 32 bits; unsupported bit widths") }
+        /// The accumulator's bound plus the rounding addend of its activation's shift (the
+        /// vector path adds 2^(shift-1) before shifting) must fit 32 bits.
+        func checkBound(_ layer: String, _ bound: Double, _ activation: Requantize?) throws(ModelError) {
+            let addend = activation.map { $0.shift > 0 ? pow2(Int($0.shift) - 1) : 0 } ?? 0
+            guard bound + addend <= Double(Int32.max) else {
+                throw ModelError("\(layer): accumulator may reach \(bound), beyond 32 bits; unsupported bit widths")
+            }
         }
 
         let fSep = t.input.fractionBits + t.depthwise.fractionBits + t.pointwise.fractionBits
@@ -56,14 +61,15 @@ struct IntegerPlan: Sendable {
         try checkBound(
             "separable conv",
             maxMagnitude(t.input) * maxMagnitude(t.depthwise) * Double(a.kernel * a.kernel) * maxMagnitude(t.pointwise) * Double(a.slices)
-                + maxMagnitude(t.separableBias) * pow2(Int(sep.0)))
+                + maxMagnitude(t.separableBias) * pow2(Int(sep.0)), sep.1)
 
         let fConv = t.separableActivation.fractionBits + t.convKernel.fractionBits
         let conv = try align("1x1 conv", accumulator: fConv, bias: t.convBias, activation: t.convActivation)
         convBiasShift = conv.0
         convActivation = conv.1!
         try checkBound(
-            "1x1 conv", maxMagnitude(t.separableActivation) * maxMagnitude(t.convKernel) * Double(a.filters) + maxMagnitude(t.convBias) * pow2(Int(conv.0)))
+            "1x1 conv", maxMagnitude(t.separableActivation) * maxMagnitude(t.convKernel) * Double(a.filters) + maxMagnitude(t.convBias) * pow2(Int(conv.0)),
+            conv.1)
 
         // Average pool then quantizer: code = rhe(S * 2^(fPool - fConv) / pool^2), exact in integers.
         let blocks = Int64(a.pool * a.pool)
@@ -85,7 +91,8 @@ struct IntegerPlan: Sendable {
             let last = i == a.denseShapes.count - 1
             let f = fIn + t.denseKernel.fractionBits
             let (biasShift, activation) = try align("dense \(i)", accumulator: f, bias: t.denseBias, activation: last ? nil : t.denseActivation)
-            try checkBound("dense \(i)", inMagnitude * maxMagnitude(t.denseKernel) * Double(shape.inputs) + maxMagnitude(t.denseBias) * pow2(Int(biasShift)))
+            try checkBound(
+                "dense \(i)", inMagnitude * maxMagnitude(t.denseKernel) * Double(shape.inputs) + maxMagnitude(t.denseBias) * pow2(Int(biasShift)), activation)
             steps.append(DenseStep(accumulatorFraction: f, biasShift: biasShift, activation: activation))
             fIn = t.denseActivation.fractionBits
             inMagnitude = maxMagnitude(t.denseActivation)

@@ -1,0 +1,198 @@
+/// The fast path with the filters of a position in one SIMD8 vector and the dense layers'
+/// outputs in one SIMD16 vector: used when the model has at most 8 filters and no dense
+/// layer wider than 16 (the seed's 5 filters and 16-16-14 fit). Same arithmetic, same
+/// results as the scalar paths (tested).
+final class SIMDWeights: @unchecked Sendable {
+    // Sendable: written only in init, read-only afterwards.
+    typealias V8 = SIMD8<Int32>
+    typealias V16 = SIMD16<Int32>
+
+    let pwRows: UnsafeMutablePointer<V8>  // [c] -> lanes f
+    let convRows: UnsafeMutablePointer<V8>  // [g] -> lanes f
+    let sepBias, convBias, quietConv: V8
+    let denseRows: [UnsafeMutablePointer<V16>]  // per layer, [input] -> lanes out
+    let denseBias: [V16]
+    let quietDense0: V16
+    let slices: Int
+    /// Row and column of each input pixel.
+    let rowOf, columnOf: UnsafeMutablePointer<Int32>
+
+    static func fits(_ a: ModelArchitecture) -> Bool { a.filters <= 8 && (a.hidden + [a.outputs]).allSatisfy { $0 <= 16 } }
+
+    init(_ e: IntegerEngine) {
+        let a = e.model.architecture, F = a.filters
+        func v8(_ values: some Collection<Int32>) -> V8 {
+            var v = V8()
+            for (i, x) in values.enumerated() { v[i] = x }
+            return v
+        }
+        func v16(_ values: some Collection<Int32>) -> V16 {
+            var v = V16()
+            for (i, x) in values.enumerated() { v[i] = x }
+            return v
+        }
+        slices = a.slices
+        rowOf = .allocate(capacity: a.rows * a.columns)
+        columnOf = .allocate(capacity: a.rows * a.columns)
+        for p in 0..<(a.rows * a.columns) {
+            (rowOf + p).initialize(to: Int32(p / a.columns))
+            (columnOf + p).initialize(to: Int32(p % a.columns))
+        }
+        pwRows = .allocate(capacity: a.slices)
+        for c in 0..<a.slices { (pwRows + c).initialize(to: v8(e.pw[(c * F)..<((c + 1) * F)])) }
+        convRows = .allocate(capacity: F)
+        for g in 0..<F { (convRows + g).initialize(to: v8(e.convK[(g * F)..<((g + 1) * F)])) }
+        sepBias = v8(e.sepBias)
+        convBias = v8(e.convB)
+        quietConv = v8(e.quietConv)
+        denseRows = e.model.dense.enumerated().map { l, d in
+            let rows = UnsafeMutablePointer<V16>.allocate(capacity: d.inputs)
+            for i in 0..<d.inputs { (rows + i).initialize(to: v16(e.denseK[l][(i * d.outputs)..<((i + 1) * d.outputs)])) }
+            return rows
+        }
+        denseBias = e.denseB.map { v16($0) }
+        quietDense0 = v16(e.quietDense0)
+    }
+
+    deinit {
+        rowOf.deallocate()
+        columnOf.deallocate()
+        pwRows.deallocate()
+        convRows.deallocate()
+        for r in denseRows { r.deallocate() }
+    }
+}
+
+extension IntegerPlan.Requantize {
+    /// `apply` on every lane, branch-free: rhe(v / 2^s) = (v + 2^(s-1) - 1 + ((v >> s) & 1)) >> s.
+    /// (Two concrete copies: the generic form crashes in debug builds of Swift 6.3.)
+    @inline(__always)
+    func apply(_ v: SIMD8<Int32>) -> SIMD8<Int32> {
+        var q = v
+        if shift > 0 { q = (v &+ roundingAddend &+ ((v &>> shift) & 1)) &>> shift }
+        return pointwiseMin(pointwiseMax(q, SIMD8(repeating: range.lowerBound)), SIMD8(repeating: range.upperBound))
+    }
+
+    @inline(__always)
+    func apply(_ v: SIMD16<Int32>) -> SIMD16<Int32> {
+        var q = v
+        if shift > 0 { q = (v &+ roundingAddend &+ ((v &>> shift) & 1)) &>> shift }
+        return pointwiseMin(pointwiseMax(q, SIMD16(repeating: range.lowerBound)), SIMD16(repeating: range.upperBound))
+    }
+
+    private var roundingAddend: Int32 { (Int32(1) << (shift - 1)) - 1 }
+}
+
+extension IntegerEngine {
+    /// The SIMD fast path; see `evaluate`.
+    func evaluateSIMD(_ input: UnsafeBufferPointer<Int8>, _ v: SIMDWeights, scratch s: InferenceScratch, into output: UnsafeMutableBufferPointer<Int32>) {
+        typealias V8 = SIMD8<Int32>
+        typealias V16 = SIMD16<Int32>
+        let a = model.architecture
+        let C = a.slices, K = a.kernel, pool = a.pool, poolColumns = a.poolColumns, F = a.filters
+        let usedRows = a.poolRows * pool, usedCols = poolColumns * pool, convCols = a.convColumns
+        let dw = fast.dw.p, acc = s.depthwise.p, touched = s.touched, touchedList = s.touchedList.p
+        let blockTouched = s.blockTouched, blockList = s.blockList.p, blockDelta = s.blockDeltaV
+        let sepAct = plan.separableActivation, convAct = plan.convActivation
+
+        // 1. Scatter the non-zero inputs into the depthwise sums of the positions that see them.
+        //    Zero inputs are skipped eight at a time; a pixel's row and column come from tables.
+        var touchedCount = 0
+        let x = input.baseAddress!, total = input.count
+        let rowOf = v.rowOf, columnOf = v.columnOf
+        var n = 0
+        while n < total {
+            if n &+ 32 <= total {
+                let w = UnsafeRawPointer(x + n)
+                let any =
+                    w.loadUnaligned(as: UInt64.self) | w.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+                    | w.loadUnaligned(fromByteOffset: 16, as: UInt64.self) | w.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
+                if any == 0 {
+                    n &+= 32
+                    continue
+                }
+            }
+            if n &+ 8 <= total, UnsafeRawPointer(x + n).loadUnaligned(as: UInt64.self) == 0 {
+                n &+= 8
+                continue
+            }
+            let end = min(n &+ 8, total)
+            var pixel = n / C
+            var k = n &- pixel &* C
+            while n < end {
+                let code = Int32(x[n])
+                if code != 0 {
+                    let r = Int(rowOf[pixel]), c = Int(columnOf[pixel])
+                    for i in 0..<K where r &- i >= 0 && r &- i < usedRows {
+                        for j in 0..<K where c &- j >= 0 && c &- j < usedCols {
+                            let pos = (r &- i) &* convCols &+ (c &- j)
+                            if !touched[pos] {
+                                touched[pos] = true
+                                touchedList[touchedCount] = Int32(truncatingIfNeeded: pos)
+                                touchedCount &+= 1
+                            }
+                            acc[pos &* C &+ k] &+= code &* dw[(i &* K &+ j) &* C &+ k]
+                        }
+                    }
+                }
+                n &+= 1
+                k &+= 1
+                if k == C {
+                    k = 0
+                    pixel &+= 1
+                }
+            }
+        }
+        // 2. Separable and 1x1 conv at the touched positions, the filters as vector lanes.
+        var blockCount = 0
+        for t in 0..<touchedCount {
+            let pos = Int(touchedList[t])
+            let d = acc + pos * C
+            var sep = v.sepBias
+            for k in 0..<C {
+                sep &+= V8(repeating: d[k]) &* v.pwRows[k]
+                d[k] = 0
+            }
+            sep = sepAct.apply(sep)
+            var conv = v.convBias
+            for g in 0..<F { conv &+= V8(repeating: sep[g]) &* v.convRows[g] }
+            touched[pos] = false
+            let block = (pos / convCols) / pool * poolColumns + (pos % convCols) / pool
+            if !blockTouched[block] {
+                blockTouched[block] = true
+                blockList[blockCount] = Int32(block)
+                blockCount += 1
+            }
+            blockDelta[block] &+= convAct.apply(conv) &- v.quietConv
+        }
+        // 3. Changed pool codes update the first dense layer from its all-quiet value.
+        let poolTable = fast.poolTable.p, poolMin = fast.poolMin, quietPool = fast.quietPoolCode.p
+        let blockSum = Int32(pool * pool)
+        var vector = v.quietDense0
+        let rows0 = v.denseRows[0]
+        for b in 0..<blockCount {
+            let block = Int(blockList[b])
+            let delta = blockDelta[block]
+            blockDelta[block] = V8()
+            blockTouched[block] = false
+            for f in 0..<F {
+                let diff = poolTable[Int(v.quietConv[f] &* blockSum &+ delta[f] &- poolMin)] &- quietPool[f]
+                if diff != 0 { vector &+= V16(repeating: diff) &* rows0[block * F + f] }
+            }
+        }
+        // 4. The remaining dense layers.
+        let layers = fast.layerCount
+        var width = fast.widths[1]
+        for l in 0..<layers {
+            if l > 0 {
+                var next = v.denseBias[l]
+                let rows = v.denseRows[l]
+                for i in 0..<width where vector[i] != 0 { next &+= V16(repeating: vector[i]) &* rows[i] }
+                vector = next
+                width = fast.widths[l + 1]
+            }
+            if l < layers - 1 { vector = fast.denseActivation.apply(vector) }
+        }
+        for o in 0..<width { output[o] = vector[o] }
+    }
+}
