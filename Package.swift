@@ -21,6 +21,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // libzmq from Debian's libzmq3-dev, found with pkg-config.
@@ -31,6 +32,8 @@ let package = Package(
         ),
         .target(name: "ZeroMQ", dependencies: ["CZMQ"]),
         .target(name: "ReadoutProtocol"),
+        // NumPy .npy/.npz reading for reference data (PixelAV clusters, TCAD maps).
+        .target(name: "ReferenceData", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "ReadoutSim", dependencies: ["ReadoutProtocol"]),
         .target(name: "OnPixelInference", dependencies: ["ReadoutProtocol"], swiftSettings: engineSettings),
         .target(name: "TriggerFilter", dependencies: ["ReadoutProtocol"]),
@@ -70,7 +73,8 @@ let package = Package(
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "ReadoutProtocolTests", dependencies: ["ReadoutProtocol"]),
         .testTarget(name: "ReadoutSimTests", dependencies: ["ReadoutSim"]),
-        .testTarget(name: "OnPixelInferenceTests", dependencies: ["OnPixelInference"]),
+        .testTarget(name: "OnPixelInferenceTests", dependencies: ["OnPixelInference", "ReferenceData"]),
+        .testTarget(name: "ReferenceDataTests", dependencies: ["ReferenceData"]),
         .testTarget(name: "TriggerFilterTests", dependencies: ["TriggerFilter"]),
         .testTarget(name: "StageServicesTests", dependencies: ["StageServices"]),
     ],

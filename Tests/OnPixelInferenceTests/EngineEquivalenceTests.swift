@@ -108,6 +108,33 @@ import Testing
         }
     }
 
+    /// MDMM-like sparsity: most weights zero, whole dense rows zero. The fast path skips
+    /// them (zero depthwise taps, all-zero rows) and still equals the dense trace.
+    @Test func sparseModelsSkipZeroWeightsExactly() throws {
+        var rng = SplitMix64(seed: 13)
+        for slices in [2, 20] {
+            var model = QuantizedModel.random(.smartPixels(slices: slices), using: &rng)
+            func sparsify(_ w: inout [Int32]) { for i in w.indices where Int.random(in: 0..<10, using: &rng) < 7 { w[i] = 0 } }
+            sparsify(&model.depthwise)
+            sparsify(&model.pointwise)
+            for l in model.dense.indices {
+                sparsify(&model.dense[l].kernel)
+                let outs = model.dense[l].outputs
+                for row in stride(from: 0, to: model.dense[l].inputs, by: 3) {
+                    for o in 0..<outs { model.dense[l].kernel[row * outs + o] = 0 }
+                }
+            }
+            let engine = try IntegerEngine(model)
+            let scratch = engine.makeScratch()
+            var out = [Int32](repeating: 0, count: 14)
+            for i in 0..<600 {
+                let input = randomInput(model.architecture, InputKind.allCases[i % 3], &rng)
+                input.withUnsafeBufferPointer { x in out.withUnsafeMutableBufferPointer { engine.evaluate(x, scratch: scratch, into: $0) } }
+                #expect(out == engine.trace(input.map(Int32.init)).outputAccumulators)
+            }
+        }
+    }
+
     /// More than 8 filters: the scalar fast path serves, and still equals the trace.
     @Test func wideModelsUseTheScalarPath() throws {
         var rng = SplitMix64(seed: 12)

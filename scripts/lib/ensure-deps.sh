@@ -10,6 +10,7 @@ apt_install() {
 }
 
 ensure_libzmq() {
+  pkg-config --exists zlib 2>/dev/null || apt_install zlib1g-dev
   if ! pkg-config --exists libzmq 2>/dev/null; then
     command -v pkg-config >/dev/null || apt_install pkg-config
     apt_install libzmq3-dev

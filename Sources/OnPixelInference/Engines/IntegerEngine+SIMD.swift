@@ -16,6 +16,10 @@ final class SIMDWeights: @unchecked Sendable {
     let slices: Int
     /// Row and column of each input pixel.
     let rowOf, columnOf: UnsafeMutablePointer<Int32>
+    /// The non-zero depthwise taps, grouped by channel: channel k owns tapStart[k]..<tapStart[k+1].
+    let tapStart, tapRow, tapColumn, tapWeight: UnsafeMutablePointer<Int32>
+    /// Whether each dense weight row has a non-zero weight (all-zero rows are skipped).
+    let denseRowNonZero: [UnsafeMutablePointer<Bool>]
 
     static func fits(_ a: ModelArchitecture) -> Bool { a.filters <= 8 && (a.hidden + [a.outputs]).allSatisfy { $0 <= 16 } }
 
@@ -38,6 +42,31 @@ final class SIMDWeights: @unchecked Sendable {
             (rowOf + p).initialize(to: Int32(p / a.columns))
             (columnOf + p).initialize(to: Int32(p % a.columns))
         }
+        var starts: [Int32] = [0], tr: [Int32] = [], tc: [Int32] = [], tw: [Int32] = []
+        for k in 0..<a.slices {
+            for i in 0..<a.kernel {
+                for j in 0..<a.kernel where e.dw[(i * a.kernel + j) * a.slices + k] != 0 {
+                    tr.append(Int32(i))
+                    tc.append(Int32(j))
+                    tw.append(e.dw[(i * a.kernel + j) * a.slices + k])
+                }
+            }
+            starts.append(Int32(tw.count))
+        }
+        func block(_ values: [Int32]) -> UnsafeMutablePointer<Int32> {
+            let p = UnsafeMutablePointer<Int32>.allocate(capacity: max(values.count, 1))
+            p.initialize(from: values, count: values.count)
+            return p
+        }
+        tapStart = block(starts)
+        tapRow = block(tr)
+        tapColumn = block(tc)
+        tapWeight = block(tw)
+        denseRowNonZero = e.model.dense.enumerated().map { l, d in
+            let p = UnsafeMutablePointer<Bool>.allocate(capacity: d.inputs)
+            for i in 0..<d.inputs { (p + i).initialize(to: e.denseK[l][(i * d.outputs)..<((i + 1) * d.outputs)].contains { $0 != 0 }) }
+            return p
+        }
         pwRows = .allocate(capacity: a.slices)
         for c in 0..<a.slices { (pwRows + c).initialize(to: v8(e.pw[(c * F)..<((c + 1) * F)])) }
         convRows = .allocate(capacity: F)
@@ -55,6 +84,8 @@ final class SIMDWeights: @unchecked Sendable {
     }
 
     deinit {
+        for p in [tapStart, tapRow, tapColumn, tapWeight] { p.deallocate() }
+        for p in denseRowNonZero { p.deallocate() }
         rowOf.deallocate()
         columnOf.deallocate()
         pwRows.deallocate()
@@ -89,9 +120,9 @@ extension IntegerEngine {
         typealias V8 = SIMD8<Int32>
         typealias V16 = SIMD16<Int32>
         let a = model.architecture
-        let C = a.slices, K = a.kernel, pool = a.pool, poolColumns = a.poolColumns, F = a.filters
+        let C = a.slices, pool = a.pool, poolColumns = a.poolColumns, F = a.filters
         let usedRows = a.poolRows * pool, usedCols = poolColumns * pool, convCols = a.convColumns
-        let dw = fast.dw.p, acc = s.depthwise.p, touched = s.touched, touchedList = s.touchedList.p
+        let acc = s.depthwise.p, touched = s.touched, touchedList = s.touchedList.p
         let blockTouched = s.blockTouched, blockList = s.blockList.p, blockDelta = s.blockDeltaV
         let sepAct = plan.separableActivation, convAct = plan.convActivation
 
@@ -100,6 +131,7 @@ extension IntegerEngine {
         var touchedCount = 0
         let x = input.baseAddress!, total = input.count
         let rowOf = v.rowOf, columnOf = v.columnOf
+        let tapStart = v.tapStart, tapRow = v.tapRow, tapColumn = v.tapColumn, tapWeight = v.tapWeight
         var n = 0
         while n < total {
             if n &+ 32 <= total {
@@ -123,16 +155,17 @@ extension IntegerEngine {
                 let code = Int32(x[n])
                 if code != 0 {
                     let r = Int(rowOf[pixel]), c = Int(columnOf[pixel])
-                    for i in 0..<K where r &- i >= 0 && r &- i < usedRows {
-                        for j in 0..<K where c &- j >= 0 && c &- j < usedCols {
-                            let pos = (r &- i) &* convCols &+ (c &- j)
-                            if !touched[pos] {
-                                touched[pos] = true
-                                touchedList[touchedCount] = Int32(truncatingIfNeeded: pos)
-                                touchedCount &+= 1
-                            }
-                            acc[pos &* C &+ k] &+= code &* dw[(i &* K &+ j) &* C &+ k]
+                    // Only the non-zero depthwise taps of this channel (sparse models skip the rest).
+                    for t in Int(tapStart[k])..<Int(tapStart[k &+ 1]) {
+                        let pr = r &- Int(tapRow[t]), pc = c &- Int(tapColumn[t])
+                        if pr < 0 || pr >= usedRows || pc < 0 || pc >= usedCols { continue }
+                        let pos = pr &* convCols &+ pc
+                        if !touched[pos] {
+                            touched[pos] = true
+                            touchedList[touchedCount] = Int32(truncatingIfNeeded: pos)
+                            touchedCount &+= 1
                         }
+                        acc[pos &* C &+ k] &+= code &* tapWeight[t]
                     }
                 }
                 n &+= 1
@@ -169,7 +202,7 @@ extension IntegerEngine {
         let poolTable = fast.poolTable.p, poolMin = fast.poolMin, quietPool = fast.quietPoolCode.p
         let blockSum = Int32(pool * pool)
         var vector = v.quietDense0
-        let rows0 = v.denseRows[0]
+        let rows0 = v.denseRows[0], nonZeroRows0 = v.denseRowNonZero[0]
         for b in 0..<blockCount {
             let block = Int(blockList[b])
             let delta = blockDelta[block]
@@ -177,7 +210,7 @@ extension IntegerEngine {
             blockTouched[block] = false
             for f in 0..<F {
                 let diff = poolTable[Int(v.quietConv[f] &* blockSum &+ delta[f] &- poolMin)] &- quietPool[f]
-                if diff != 0 { vector &+= V16(repeating: diff) &* rows0[block * F + f] }
+                if diff != 0 && nonZeroRows0[block * F + f] { vector &+= V16(repeating: diff) &* rows0[block * F + f] }
             }
         }
         // 4. The remaining dense layers.
@@ -186,8 +219,8 @@ extension IntegerEngine {
         for l in 0..<layers {
             if l > 0 {
                 var next = v.denseBias[l]
-                let rows = v.denseRows[l]
-                for i in 0..<width where vector[i] != 0 { next &+= V16(repeating: vector[i]) &* rows[i] }
+                let rows = v.denseRows[l], nonZero = v.denseRowNonZero[l]
+                for i in 0..<width where vector[i] != 0 && nonZero[i] { next &+= V16(repeating: vector[i]) &* rows[i] }
                 vector = next
                 width = fast.widths[l + 1]
             }
