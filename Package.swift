@@ -66,7 +66,7 @@ let package = Package(
             name: "smartpix",
             dependencies: [
                 "StageServices", "ZeroMQ", "ReadoutProtocol", "ReadoutSim",
-                "OnPixelInference", "TriggerFilter",
+                "OnPixelInference", "TriggerFilter", "ReferenceData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -52,13 +52,20 @@ public struct InferenceBenchmark: Sendable {
         return x
     }
 
+    /// Runs on synthetic inputs of `kind`.
     public func run(model: QuantizedModel, inputs kind: Inputs) throws(ModelError) -> Result {
-        let engine = try IntegerEngine(model), reference = try FloatReferenceEngine(model)
-        let a = model.architecture
         var rng = SplitMix64(seed: seed)
         // A pool of distinct inputs cycled through, so the input stream is not cache-resident trivia.
         let pool = min(events, 4096)
-        let inputs = Self.makeInputs(a, kind, count: pool, rng: &rng)
+        return try run(model: model, inputs: Self.makeInputs(model.architecture, kind, count: pool, rng: &rng), label: kind.rawValue)
+    }
+
+    /// Runs on given inputs (NHWC codes end to end), cycled through `events` times in all.
+    public func run(model: QuantizedModel, inputs: [Int8], label: String) throws(ModelError) -> Result {
+        let engine = try IntegerEngine(model), reference = try FloatReferenceEngine(model)
+        let a = model.architecture
+        let pool = inputs.count / a.inputCount
+        precondition(pool > 0 && inputs.count == pool * a.inputCount, "inputs must hold whole events")
         let scratch = engine.makeScratch()
         var out = [Int32](repeating: 0, count: a.outputs)
         var checksum: Int32 = 0
@@ -85,7 +92,7 @@ public struct InferenceBenchmark: Sendable {
         blackHole(checksum)
         let intRate = Double(events) / max(intSeconds, 1e-9)
         return Result(
-            slices: a.slices, inputs: kind.rawValue, macsPerEvent: a.multiplyAccumulates, intEventsPerS: intRate,
+            slices: a.slices, inputs: label, macsPerEvent: a.multiplyAccumulates, intEventsPerS: intRate,
             floatEventsPerS: Double(floatEvents) / max(floatSeconds, 1e-9), intEffectiveGMACPerS: intRate * Double(a.multiplyAccumulates) / 1e9)
     }
 }

@@ -20,6 +20,10 @@ public struct StreamSender: ~Copyable {
     private let drain = Message()
     /// When set, every message sent is also written here (record and replay).
     public var recorder: RunFileWriter?
+    /// After the end-of-run, how long closing the socket may wait for queued messages to
+    /// leave. A socket closes with libzmq's linger; a short one would drop the end of a run
+    /// that a slow consumer has not yet taken.
+    public var closeLinger: Duration = .seconds(10)
 
     /// - Parameters:
     ///   - endpoint: `tcp://127.0.0.1:5555`, `ipc:///tmp/x`, `inproc://x`; binds unless prefixed `connect:`.
@@ -117,6 +121,7 @@ public struct StreamSender: ~Copyable {
         let parts = message.encode()
         try record(parts)
         try? recorder?.flush()
+        try socket.setLinger(closeLinger)
         let deadline = ContinuousClock.now + patience
         while true {
             if try socket.send(multipart: parts, dontWait: pattern == .pub) { return (final, true) }

@@ -2,7 +2,10 @@ import ArgumentParser
 import Foundation
 import OnPixelInference
 
-extension InferenceBenchmark.Inputs: ExpressibleByArgument {}
+/// Synthetic kinds, or the PixelAV-simulated clusters of the shared reference data.
+enum BenchInputs: String, ExpressibleByArgument, CaseIterable {
+    case clusters, dense, pixelav
+}
 
 struct BenchInfer: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,8 +22,14 @@ struct BenchInfer: ParsableCommand {
     @Option(help: "Integer-engine events per model.")
     var events = 2_000_000
 
-    @Option(help: "Input kind: clusters or dense.")
-    var inputs: InferenceBenchmark.Inputs = .clusters
+    @Option(
+        help:
+            "Inputs: clusters (synthetic blobs), dense (every pixel random) or pixelav (the 450 PixelAV clusters of ../shared/reference, encoded as the seed does)."
+    )
+    var inputs: BenchInputs = .clusters
+
+    @Option(help: "Reference data folder for --inputs pixelav (default: ../shared/reference beside the package).")
+    var reference: String?
 
     @Option(help: "A model file to time instead of the random 2- and 20-slice models.")
     var model: String?
@@ -41,7 +50,13 @@ struct BenchInfer: ParsableCommand {
             try model.map { [try ModelFile.load(path: $0)] }
             ?? [2, 20].map { QuantizedModel.random(.smartPixels(slices: $0), using: &rng) }
         let bench = InferenceBenchmark(events: events, seed: seed)
-        let results = try models.map { try bench.run(model: $0, inputs: inputs) }
+        let results = try models.map { m in
+            switch inputs {
+            case .clusters: return try bench.run(model: m, inputs: .clusters)
+            case .dense: return try bench.run(model: m, inputs: .dense)
+            case .pixelav: return try bench.run(model: m, inputs: try PixelAVInputs.load(reference: reference, architecture: m.architecture), label: "pixelav")
+            }
+        }
         if json {
             var o: [String: Any] = ["inputs": inputs.rawValue]
             for r in results {

@@ -14,16 +14,23 @@ import Testing
         try pull.setReceiveTimeout(.seconds(60))  // a lost message fails the test instead of hanging it
         let bound = try pull.bind(endpoint.replacingOccurrences(of: "NAME", with: "in-order"))
         if endpoint.hasPrefix("tcp") { #expect(!bound.hasSuffix(":*") && bound.hasPrefix("tcp://127.0.0.1:")) }
+        // The sender keeps its socket open until everything arrived: closing it would drop
+        // what is still queued once the (finite) linger has passed.
+        let received = DispatchSemaphore(value: 0)
         let sender = spawn {
             let push = try! Socket(ctx, .push)
             try! push.connect(bound)
             for i in 0..<2000 { try! push.send(Array("message \(i)".utf8)) }
+            _ = received.waitAtMost(60)
+            _ = push.type  // a use after the wait: the socket lives until here
         }
         let message = Message()
+        defer { received.signal() }
         for i in 0..<2000 {
             try #require(try pull.receive(into: message))
             #expect(String(decoding: message.bytes, as: UTF8.self) == "message \(i)")
         }
+        received.signal()
         #expect(sender.waitAtMost(60))
     }
 
@@ -34,6 +41,8 @@ import Testing
         try pull.setReceiveTimeout(.seconds(60))
         let bound = try pull.bind(endpoint.replacingOccurrences(of: "NAME", with: "multipart"))
         let count = 3000
+        let received = DispatchSemaphore(value: 0)
+        defer { received.signal() }
         let sender = spawn {
             let push = try! Socket(ctx, .push)
             try! push.setSendHighWaterMark(10)  // force the sender to block often
@@ -42,6 +51,8 @@ import Testing
                 let n = 1 + i % 5
                 try! push.send(multipart: (0..<n).map { p in [UInt8(n), UInt8(p)] + [UInt8](repeating: UInt8(i & 255), count: (i * 7 + p) % 300) })
             }
+            _ = received.waitAtMost(60)  // closing now would drop what is still queued
+            _ = push.type
         }
         let parts = MessageParts()
         for i in 0..<count {
@@ -53,6 +64,7 @@ import Testing
                 #expect(b[0] == UInt8(n) && b[1] == UInt8(p) && b.count == 2 + (i * 7 + p) % 300)
             }
         }
+        received.signal()
         #expect(sender.waitAtMost(60))
     }
 

@@ -1,3 +1,4 @@
+import Dispatch
 import ZeroMQ
 
 /// Throughput of the socket layer alone: a PUSH thread sends `count` messages of `size`
@@ -58,6 +59,10 @@ public struct TransportBenchmark: Sendable {
         case .inproc: endpoint = try pull.bind("inproc://smartpix-bench")
         }
         let size = messageSize, count = count, mode = sendMode
+        // The sender keeps its socket open until the receiver has everything: closing it
+        // earlier would drop what is still queued once the linger has passed.
+        let received = DispatchSemaphore(value: 0)
+        defer { received.signal() }
         let sender = WorkerThread(name: "bench-sender") {
             do {
                 let push = try Socket(context, .push)
@@ -71,6 +76,8 @@ public struct TransportBenchmark: Sendable {
                 case .zeroCopy:
                     for _ in 0..<count { try push.sendZeroCopy(payload) }
                 }
+                received.wait()
+                _ = push.type
             } catch {
                 context.shutdown()  // unblocks the receiver, which then reports the failure
             }
@@ -83,6 +90,7 @@ public struct TransportBenchmark: Sendable {
             guard message.count == size else { throw BenchmarkError("received \(message.count) bytes, expected \(size)") }
         }
         let elapsed = ContinuousClock.now - start
+        received.signal()
         sender.join()
         let seconds = max(elapsed.seconds, 1e-9)
         let rate = Double(count) / seconds
