@@ -83,6 +83,7 @@ struct OnPixelInfer: ParsableCommand {
         } catch let e as ZMQError {
             throw ValidationError("--input \(input) / --output \(output): \(e)")
         }
+        service.log = { FileHandle.standardError.write(Data("onpixel-infer: \($0)\n".utf8)) }
         let interactive = isatty(STDERR_FILENO) == 1
         FileHandle.standardError.write(
             Data(

@@ -16,11 +16,13 @@ import ZeroMQ
         let config = InferenceService.Configuration(input: "inproc://frames", output: "connect:inproc://predictions", threads: 2, idleTimeout: .seconds(60))
         let stop = StopFlag()
         let result = Box<InferenceStats?>(nil)
+        let logged = Box<[String]>([])
         // The service binds nothing on its input (it connects), so the frames side binds first.
         var frames = try StreamSender(context: ctx, endpoint: "inproc://frames", pattern: .push, runID: 77)
         var predictions = try StreamReceiver(context: ctx, endpoint: "bind:inproc://predictions", pattern: .push)
         let service = WorkerThread(name: "inference") {
             var s = try! InferenceService(model: model, context: ctx, configuration: config)
+            s.log = { line in logged.value = logged.value + [line] }
             result.value = try! s.run(stop: stop)
         }
         // 20-slice signed 4-bit frames: the 2-slice model takes slices 0 and 19.
@@ -66,6 +68,7 @@ import ZeroMQ
         #expect(received == 150 && mismatches == 0)
         #expect(stats.events == 150 && stats.skippedRecords == 10)
         #expect(stats.lastSkipReason?.contains("unsigned 2-bit codes") == true)
+        #expect(logged.value.count == 1 && logged.value[0].contains("message 7, 10 records"))
         #expect(stats.malformedInputs == 1)
         #expect(endOfRun == EndOfRun(messages: 6, records: 150, bunchCrossings: 0, droppedRecords: 0, malformedInputs: 1, missedInputs: 0))
     }

@@ -49,6 +49,10 @@ public struct InferenceService: ~Copyable {
     private var inputs: [Int8] = []
     private var accumulators: [Int32] = []
     private var latencies: [UInt64] = []
+    /// Skip reasons already logged: each is logged once, then only counted.
+    private var loggedReasons: Set<String> = []
+    /// Where skip reasons and other notices go (the executable sends them to stderr).
+    public var log: @Sendable (String) -> Void = { _ in }
 
     public init(model: QuantizedModel, context: Context, configuration c: Configuration) throws {
         let engine = try IntegerEngine(model)
@@ -133,6 +137,9 @@ public struct InferenceService: ~Copyable {
         case .failure(let reason):
             stats.skippedRecords += UInt64(b.count)
             stats.lastSkipReason = reason.description
+            if loggedReasons.insert(reason.description).inserted {
+                log("skipping frames (message \(sequence), \(b.count) records): \(reason.description)")
+            }
             return
         }
         let n = b.count, width = model.architecture.inputCount
