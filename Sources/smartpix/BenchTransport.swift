@@ -45,9 +45,7 @@ struct BenchTransport: ParsableCommand {
     func run() throws {
         let r = try TransportBenchmark(transport: transport, sendMode: send, messageSize: size, count: count, ioThreads: ioThreads).run()
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(r), as: UTF8.self))
+            try printJSON(r)
         } else {
             print("transport \(r.transport) (\(r.sendMode)), \(r.messageSize) B x \(r.messages) messages in \(String(format: "%.3f", r.seconds)) s")
             print(String(format: "  %.0f msgs/s, %.1f MB/s (%.1f Mb/s)", r.msgsPerS, r.mbPerS, r.mbPerS * 8))

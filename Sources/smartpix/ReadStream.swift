@@ -37,9 +37,7 @@ struct ReadStream: ParsableCommand {
         }
         let s = try receiver.consumeRun(idleTimeout: .milliseconds(Int(idleTimeout * 1000)), verifyPattern: verifySeed)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(s), as: UTF8.self))
+            try printJSON(s)
         } else {
             print("received \(s.messages) messages (\(s.dataMessages) data), \(s.records) records, \(s.bytes) bytes in \(String(format: "%.3f", s.seconds)) s")
             print("end-of-run: \(s.endOfRunSeen ? "records sent \(s.recordsSent ?? 0), dropped by sender \(s.recordsDroppedBySender ?? 0)" : "not received")")
