@@ -102,6 +102,20 @@ public final class InferenceScratch {
 @available(*, unavailable, message: "scratch memory belongs to one thread")
 extension InferenceScratch: Sendable {}
 
+extension InferenceScratch {
+    /// The pool block holding conv position `pos`, added to the block list the first time.
+    @inline(__always)
+    func touchBlock(ofPosition pos: Int, convColumns: Int, pool: Int, poolColumns: Int, count: inout Int) -> Int {
+        let block = (pos / convColumns) / pool * poolColumns + (pos % convColumns) / pool
+        if !blockTouched[block] {
+            blockTouched[block] = true
+            blockList.p[count] = Int32(block)
+            count += 1
+        }
+        return block
+    }
+}
+
 extension IntegerEngine {
     public func makeScratch() -> InferenceScratch { InferenceScratch(model.architecture) }
 
@@ -168,12 +182,7 @@ extension IntegerEngine {
             }
             for k in 0..<C { d[k] = 0 }
             touched[pos] = false
-            let block = (pos / convCols) / pool * poolColumns + (pos % convCols) / pool
-            if !blockTouched[block] {
-                blockTouched[block] = true
-                blockList[blockCount] = Int32(block)
-                blockCount += 1
-            }
+            let block = s.touchBlock(ofPosition: pos, convColumns: convCols, pool: pool, poolColumns: poolColumns, count: &blockCount)
             for f in 0..<F {
                 var v = convB[f]
                 for g in 0..<F { v &+= sep[g] &* convK[g * F + f] }

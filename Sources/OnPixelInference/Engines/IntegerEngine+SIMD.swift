@@ -190,12 +190,7 @@ extension IntegerEngine {
             var conv = v.convBias
             for g in 0..<F { conv &+= V8(repeating: sep[g]) &* v.convRows[g] }
             touched[pos] = false
-            let block = (pos / convCols) / pool * poolColumns + (pos % convCols) / pool
-            if !blockTouched[block] {
-                blockTouched[block] = true
-                blockList[blockCount] = Int32(block)
-                blockCount += 1
-            }
+            let block = s.touchBlock(ofPosition: pos, convColumns: convCols, pool: pool, poolColumns: poolColumns, count: &blockCount)
             blockDelta[block] &+= convAct.apply(conv) &- v.quietConv
         }
         // 3. Changed pool codes update the first dense layer from its all-quiet value.
