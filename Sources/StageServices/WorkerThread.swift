@@ -20,7 +20,6 @@ public final class WorkerThread: Sendable {
 
     /// Waits at most `timeout`; `false` if the body is still running.
     public func join(timeout: Duration) -> Bool {
-        let (s, atto) = timeout.components
-        return done.wait(timeout: .now() + .nanoseconds(Int(s) * 1_000_000_000 + Int(atto / 1_000_000_000))) == .success
+        done.wait(timeout: .now() + .nanoseconds(Int(timeout.nanoseconds))) == .success
     }
 }

@@ -54,7 +54,7 @@ struct BenchInfer: ParsableCommand {
             switch inputs {
             case .clusters: return try bench.run(model: m, inputs: .clusters)
             case .dense: return try bench.run(model: m, inputs: .dense)
-            case .pixelav: return try bench.run(model: m, inputs: try PixelAVInputs.load(reference: reference, architecture: m.architecture), label: "pixelav")
+            case .pixelav: return try bench.run(model: m, inputs: try PixelAVInputs.load(reference: reference, model: m), label: "pixelav")
             }
         }
         if json {

@@ -1,13 +1,16 @@
 import ArgumentParser
 import Foundation
 import OnPixelInference
+import ReadoutProtocol
 import ReferenceData
 
 /// The PixelAV clusters of the shared reference data as network inputs.
 enum PixelAVInputs {
     /// Every cluster encoded with constants fitted to the clusters themselves (as the seed
-    /// standardizes with its dataset's statistics), in the model's slices and NHWC order.
-    static func load(reference: String?, architecture a: ModelArchitecture) throws -> [Int8] {
+    /// standardizes with its dataset's statistics), in the model's slices and NHWC order:
+    /// the first and last slice for a 2-slice model, all 20 for a 20-slice one.
+    static func load(reference: String?, model: QuantizedModel) throws -> [Int8] {
+        let a = model.architecture
         let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
         guard
             let folder = reference ?? SharedReference.directory(packageRoot: packageRoot)
@@ -23,16 +26,24 @@ enum PixelAVInputs {
         }
         let charge = try array.int32()
         guard let encoding = InputEncoding.fit(charges: charge.lazy.map(Float.init)) else { throw ValidationError("\(path): no non-zero charge") }
-        let slices = a.slices == 20 ? Array(0..<20) : [0, 19]
-        guard a.slices == slices.count else { throw ValidationError("--inputs pixelav: a \(a.slices)-slice model cannot take 20-slice clusters") }
-        let perSlice = a.rows * a.columns
-        var inputs = [Int8](repeating: 0, count: array.shape[0] * a.inputCount)
+        // The clusters as a frames batch of charge, mapped to inputs as the inference stage maps frames.
+        var batch = FrameBatch(shape: FrameShape(rows: a.rows, columns: a.columns, slices: 20), codeFormat: nil, charge: true)
+        let pixels = batch.shape.pixels
         for c in 0..<array.shape[0] {
-            for (channel, k) in slices.enumerated() {
-                for p in 0..<perSlice {
-                    let v = charge[(c * 20 + k) * perSlice + p]
-                    if v != 0 { inputs[c * a.inputCount + p * a.slices + channel] = Int8(encoding.code(charge: Double(v), quantizer: a.types.input)) }
-                }
+            batch.append(bunchCrossing: UInt64(c), timestamp: 0, yLocal: 0, xLocal: 0, charge: charge[(c * pixels)..<((c + 1) * pixels)].lazy.map(Float.init))
+        }
+        var encoded = model
+        encoded.inputEncoding = encoding
+        let mapper = FrameInputMapper(model: encoded)
+        let plan: FrameInputMapper.Plan
+        switch mapper.plan(for: batch) {
+        case .success(let p): plan = p
+        case .failure(let reason): throw ValidationError("--inputs pixelav: \(reason)")
+        }
+        var inputs = [Int8](repeating: 0, count: batch.count * a.inputCount)
+        inputs.withUnsafeMutableBufferPointer { x in
+            for c in 0..<batch.count {
+                mapper.fill(batch, record: c, plan: plan, into: UnsafeMutableBufferPointer(rebasing: x[(c * a.inputCount)..<((c + 1) * a.inputCount)]))
             }
         }
         return inputs

@@ -100,14 +100,6 @@ public struct TransportBenchmark: Sendable {
     }
 }
 
-extension Duration {
-    /// The duration in seconds as a floating-point number.
-    public var seconds: Double {
-        let (s, atto) = components
-        return Double(s) + Double(atto) * 1e-18
-    }
-}
-
 public struct BenchmarkError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }

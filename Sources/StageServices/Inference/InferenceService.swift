@@ -155,8 +155,7 @@ public struct InferenceService: ~Copyable {
                 latencies.withUnsafeMutableBufferPointer { l in engine.evaluateBatch(x, count: n, into: o, threads: threads, latencies: l) }
             }
         }
-        let budget =
-            UInt64(configuration.latencyBudget.components.seconds) * 1_000_000_000 + UInt64(configuration.latencyBudget.components.attoseconds / 1_000_000_000)
+        let budget = UInt64(max(configuration.latencyBudget.nanoseconds, 0))
         var predictions = PredictionBatch()
         let scale = engine.outputScale
         for i in 0..<n {
