@@ -34,9 +34,10 @@ let package = Package(
         .target(name: "ReadoutProtocol"),
         // NumPy .npy/.npz reading for reference data (PixelAV clusters, TCAD maps).
         .target(name: "ReferenceData", dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
-        .target(name: "ReadoutSim", dependencies: ["ReadoutProtocol"]),
-        .target(name: "OnPixelInference", dependencies: ["ReadoutProtocol"], swiftSettings: engineSettings),
-        .target(name: "TriggerFilter", dependencies: ["ReadoutProtocol"]),
+        // Seeded generators and the distributions the simulation draws from.
+        .target(name: "Randomness"),
+        .target(name: "ReadoutSim", dependencies: ["ReadoutProtocol", "Randomness", "ReferenceData"]),
+        .target(name: "OnPixelInference", dependencies: ["ReadoutProtocol", "Randomness"], swiftSettings: engineSettings),
         .target(
             name: "StageServices",
             dependencies: [
@@ -59,24 +60,24 @@ let package = Package(
         .executableTarget(
             name: "trigger-filter",
             dependencies: [
-                "StageServices", "TriggerFilter",
+                "StageServices",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "smartpix",
             dependencies: [
                 "StageServices", "ZeroMQ", "ReadoutProtocol", "ReadoutSim",
-                "OnPixelInference", "TriggerFilter", "ReferenceData",
+                "OnPixelInference", "ReferenceData", "Randomness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
-        .testTarget(name: "ReadoutProtocolTests", dependencies: ["ReadoutProtocol"]),
-        .testTarget(name: "ReadoutSimTests", dependencies: ["ReadoutSim"]),
-        .testTarget(name: "OnPixelInferenceTests", dependencies: ["OnPixelInference", "ReferenceData"]),
+        .testTarget(name: "ReadoutProtocolTests", dependencies: ["ReadoutProtocol", "Randomness"]),
+        .testTarget(name: "ReadoutSimTests", dependencies: ["ReadoutSim", "ReferenceData", "Randomness"]),
+        .testTarget(name: "OnPixelInferenceTests", dependencies: ["OnPixelInference", "ReferenceData", "Randomness"]),
         .testTarget(name: "ReferenceDataTests", dependencies: ["ReferenceData"]),
-        .testTarget(name: "TriggerFilterTests", dependencies: ["TriggerFilter"]),
-        .testTarget(name: "StageServicesTests", dependencies: ["StageServices"]),
+        .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
+        .testTarget(name: "StageServicesTests", dependencies: ["StageServices", "Randomness"]),
     ],
     swiftLanguageModes: [.v6]
 )

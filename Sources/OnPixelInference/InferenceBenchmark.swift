@@ -1,4 +1,5 @@
 import Dispatch
+import Randomness
 
 /// Throughput of the engines on one core: events per second, the multiply-accumulates a
 /// dense evaluation of the model needs, and the effective rate (events/s x MACs).
@@ -110,18 +111,5 @@ extension Duration {
     var nanoseconds: Int64 {
         let (s, atto) = components
         return s * 1_000_000_000 + atto / 1_000_000_000
-    }
-}
-
-/// SplitMix64, the seeded generator of benchmarks and random models.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OnPixelInference
+import Randomness
 
 /// Synthetic kinds, or the PixelAV-simulated clusters of the shared reference data.
 enum BenchInputs: String, ExpressibleByArgument, CaseIterable {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import OnPixelInference
+import Randomness
 
 struct MakeModel: ParsableCommand {
     static let configuration = CommandConfiguration(

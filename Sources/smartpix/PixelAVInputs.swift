@@ -11,13 +11,7 @@ enum PixelAVInputs {
     /// the first and last slice for a 2-slice model, all 20 for a 20-slice one.
     static func load(reference: String?, model: QuantizedModel) throws -> [Int8] {
         let a = model.architecture
-        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-        guard
-            let folder = reference ?? SharedReference.directory(packageRoot: packageRoot)
-                ?? SharedReference.directory(packageRoot: FileManager.default.currentDirectoryPath)
-        else {
-            throw ValidationError("--inputs pixelav needs the shared reference data: give --reference FOLDER")
-        }
+        let folder = try ReferenceFolder.locate(reference, for: "--inputs pixelav")
         let path = folder + "/pixelav-grid-clusters.npz"
         guard let array = try NumPyArchive.load(path: path)["charge"], array.shape.count == 4, array.shape[1] == 20, array.shape[2] == a.rows,
             array.shape[3] == a.columns

@@ -1,3 +1,5 @@
+import Randomness
+
 @testable import OnPixelInference
 
 /// Inputs of three kinds: every pixel random (exercises every code and tie), a cluster-like

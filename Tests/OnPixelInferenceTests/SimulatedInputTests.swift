@@ -1,4 +1,6 @@
 import Foundation
+import Randomness
+import ReadoutProtocol
 import ReferenceData
 import Testing
 

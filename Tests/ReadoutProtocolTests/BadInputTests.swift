@@ -1,10 +1,11 @@
+import Randomness
 import Testing
 
 @testable import ReadoutProtocol
 
 @Suite struct BadInputTests {
     let valid: [[UInt8]] = {
-        var rng = TestRandom(seed: 10)
+        var rng = SplitMix64(seed: 10)
         let b = randomFrames(
             &rng, shape: FrameShape(rows: 13, columns: 21, slices: 2), format: CodeFormat(bits: 4, signed: true), records: 3, charge: false, truth: true)
         return framesMessage(b).encode()
@@ -93,7 +94,7 @@ import Testing
     }
 
     @Test func runStartWithBrokenJSON() {
-        var rng = TestRandom(seed: 11)
+        var rng = SplitMix64(seed: 11)
         var start = sampleMessages(&rng)[0].encode()
         let last = start[1].count - 1
         start[1][last] = UInt8(ascii: "x")  // '}' becomes 'x'
@@ -101,7 +102,7 @@ import Testing
     }
 
     @Test func endOfRunWithRecordsInHeader() {
-        var rng = TestRandom(seed: 12)
+        var rng = SplitMix64(seed: 12)
         let eor = sampleMessages(&rng)[6].encode()
         #expect(
             decodeError(with(eor, byte: 32, set: 1))
@@ -109,7 +110,7 @@ import Testing
     }
 
     @Test func decisionByteOtherThanZeroOrOne() {
-        var rng = TestRandom(seed: 13)
+        var rng = SplitMix64(seed: 13)
         let d = sampleMessages(&rng)[4].encode()
         let e = decodeError(with(d, byte: 20, of: 1, set: 2))
         guard case .badValue(let part, _, _) = e else { Issue.record("got \(String(describing: e))"); return }

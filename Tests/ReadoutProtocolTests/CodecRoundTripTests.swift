@@ -1,10 +1,11 @@
+import Randomness
 import Testing
 
 @testable import ReadoutProtocol
 
 @Suite struct CodecRoundTripTests {
     @Test func everyKindRoundTrips() throws {
-        var rng = TestRandom(seed: 1)
+        var rng = SplitMix64(seed: 1)
         for message in sampleMessages(&rng) {
             let parts = message.encode()
             #expect(parts[0].count == MessageHeader.size)
@@ -14,7 +15,7 @@ import Testing
     }
 
     @Test func randomShapesAndEncodingsRoundTrip() throws {
-        var rng = TestRandom(seed: 2)
+        var rng = SplitMix64(seed: 2)
         for _ in 0..<400 {
             let shape = FrameShape(
                 rows: Int.random(in: 1...20, using: &rng), columns: Int.random(in: 1...25, using: &rng), slices: Int.random(in: 1...20, using: &rng))
@@ -34,7 +35,7 @@ import Testing
     }
 
     @Test func headerFieldsSitAtTheDocumentedOffsets() {
-        var rng = TestRandom(seed: 3)
+        var rng = SplitMix64(seed: 3)
         let batch = randomFrames(
             &rng, shape: FrameShape(rows: 13, columns: 21, slices: 2), format: CodeFormat(bits: 4, signed: true), records: 2, charge: true, truth: false)
         let h = framesMessage(batch, sequence: 0x0102_0304_0506_0708).encode()[0]

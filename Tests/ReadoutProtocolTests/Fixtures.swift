@@ -1,7 +1,8 @@
+import Randomness
 import ReadoutProtocol
 
 /// A frames batch with random contents for the given shape and encoding.
-func randomFrames(_ rng: inout TestRandom, shape: FrameShape, format: CodeFormat?, records: Int, charge: Bool, truth: Bool) -> FrameBatch {
+func randomFrames(_ rng: inout SplitMix64, shape: FrameShape, format: CodeFormat?, records: Int, charge: Bool, truth: Bool) -> FrameBatch {
     var b = FrameBatch(shape: shape, codeFormat: format, charge: charge, truth: truth, geometryID: UInt8.random(in: 0...7, using: &rng))
     var bx = UInt64.random(in: 0...1_000_000, using: &rng)
     for _ in 0..<records {
@@ -22,7 +23,7 @@ func framesMessage(_ b: FrameBatch, sequence: UInt64 = 1) -> StreamMessage {
 }
 
 /// One valid message of every kind, for round trips and mutation fuzzing.
-func sampleMessages(_ rng: inout TestRandom) -> [StreamMessage] {
+func sampleMessages(_ rng: inout SplitMix64) -> [StreamMessage] {
     var predictions = PredictionBatch()
     for i in 0..<5 {
         predictions.append(

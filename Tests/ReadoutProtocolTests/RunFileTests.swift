@@ -1,4 +1,5 @@
 import Foundation
+import Randomness
 import Testing
 
 @testable import ReadoutProtocol
@@ -9,7 +10,7 @@ import Testing
     }
 
     @Test func messagesComeBackByteForByte() throws {
-        var rng = TestRandom(seed: 40)
+        var rng = SplitMix64(seed: 40)
         let messages = sampleMessages(&rng).map { $0.encode() }
         let path = tempPath("run.spxr")
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -24,7 +25,7 @@ import Testing
     }
 
     @Test func truncatedAndCorruptFilesSayWhere() throws {
-        var rng = TestRandom(seed: 41)
+        var rng = SplitMix64(seed: 41)
         let path = tempPath("bad.spxr")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let w = try RunFileWriter(path: path)

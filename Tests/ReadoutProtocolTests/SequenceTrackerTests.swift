@@ -1,3 +1,4 @@
+import Randomness
 import Testing
 
 @testable import ReadoutProtocol
@@ -34,7 +35,7 @@ import Testing
 
     /// Every number is accounted for exactly once whatever the order, loss and duplication.
     @Test func accountingIsExactUnderRandomDisorder() {
-        var rng = TestRandom(seed: 30)
+        var rng = SplitMix64(seed: 30)
         for _ in 0..<200 {
             let n = Int.random(in: 1...300, using: &rng)
             var delivered: [UInt64] = []

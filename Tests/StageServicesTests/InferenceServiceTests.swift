@@ -1,5 +1,6 @@
 import Foundation
 import OnPixelInference
+import Randomness
 import ReadoutProtocol
 import Testing
 import ZeroMQ

@@ -1,4 +1,5 @@
 import Foundation
+import ReadoutProtocol
 
 /// The model file: one JSON document (docs/model-format.md) holding the architecture, every
 /// layer's numeric type, the integer weight codes with their scales, and the input-encoding

@@ -1,3 +1,5 @@
+import ReadoutProtocol
+
 /// A network with its weights as integer codes of their layer's quantizer (a weight's value
 /// is code * 2^-fractionBits). Layouts follow Keras: depthwise [i][j][c], pointwise [c][f],
 /// 1x1 conv [cin][cout], dense [in][out].

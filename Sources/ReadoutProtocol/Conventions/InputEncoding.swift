@@ -1,7 +1,8 @@
 import Foundation
 
 /// The seed's charge-to-input mapping (quantization.md), which on a chip is the pixel's ADC
-/// transfer function: for a non-zero charge q (electrons),
+/// transfer function; shared by the front end (which may emit the code) and the network
+/// (which quantizes it with its input quantizer): for a non-zero charge q (electrons),
 /// v = sign(q) log2(1 + |q|), z = (v - mean) / std, z /= (z > 0 ? positiveDivisor : negativeDivisor),
 /// code = quantized_bits(4, 0)(z) as an integer in -8...7. Zero charge stays code 0.
 public struct InputEncoding: Sendable, Equatable, Codable {
@@ -22,13 +23,19 @@ public struct InputEncoding: Sendable, Equatable, Codable {
         case mean, std, positiveDivisor = "positive_divisor", negativeDivisor = "negative_divisor"
     }
 
-    /// The network input code of one pixel's charge, on `quantizer`'s grid.
-    public func code(charge q: Double, quantizer: Quantizer) -> Int {
-        guard q != 0 else { return 0 }
+    /// The value the network's input quantizer sees for a non-zero charge q (electrons).
+    @inline(__always)
+    public func scaled(charge q: Double) -> Double {
         let v = (q > 0 ? 1.0 : -1.0) * log2(1 + abs(q))
-        var z = (v - mean) / std
-        z /= z > 0 ? positiveDivisor : negativeDivisor
-        return quantizer.code(z)
+        let z = (v - mean) / std
+        return z / (z > 0 ? positiveDivisor : negativeDivisor)
+    }
+
+    /// The seed's 4-bit input code, quantized_bits(4, 0): clip(rhe(8 z), -8, 7); 0 for q = 0.
+    /// What a front end emitting the network's input directly sends.
+    public func code4(charge q: Double) -> Int {
+        guard q != 0 else { return 0 }
+        return Int(min(max((scaled(charge: q) * 8).rounded(.toNearestOrEven), -8), 7))
     }
 
     /// Mean and standard deviation of sign(q) log2(1 + |q|) over the non-zero charges, for

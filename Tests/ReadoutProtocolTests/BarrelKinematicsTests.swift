@@ -1,6 +1,6 @@
 import Testing
 
-@testable import TriggerFilter
+@testable import ReadoutProtocol
 
 @Suite struct BarrelKinematicsTests {
     let layer = BarrelKinematics()
