@@ -88,3 +88,28 @@ public struct NumPyArray: Sendable {
         }
     }
 }
+
+extension NumPyArray {
+    /// A float32 array, for writing.
+    public init(float32 values: [Float], shape: [Int]) {
+        precondition(values.count == shape.reduce(1, *), "\(values.count) values for shape \(shape)")
+        self.shape = shape
+        descr = "<f4"
+        bytes = values.withUnsafeBytes { Data($0) }
+    }
+
+    /// The `.npy` (format 1.0) bytes of this array, readable with numpy.load.
+    public var npy: Data {
+        let dims = shape.count == 1 ? "\(shape[0])," : shape.map(String.init).joined(separator: ", ")
+        var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': (\(dims)), }"
+        // Pad so that the data starts on a 64-byte boundary, header ending in a newline.
+        let total = 10 + header.utf8.count + 1
+        header += String(repeating: " ", count: (64 - total % 64) % 64) + "\n"
+        var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0])
+        let length = UInt16(header.utf8.count)
+        data.append(contentsOf: [UInt8(length & 0xFF), UInt8(length >> 8)])
+        data.append(contentsOf: Array(header.utf8))
+        data.append(bytes)
+        return data
+    }
+}

@@ -10,13 +10,15 @@ struct SmartPix: ParsableCommand {
             trigger-filter); smartpix holds what runs in one process: the whole chain \
             (pipeline), benchmarks, and stream tools for checking a consumer or a producer.
             """,
-        subcommands: [Pipeline.self, Bench.self, TestStream.self, ReadStream.self, InspectRun.self, Infer.self, MakeModel.self]
+        subcommands: [
+            Pipeline.self, Bench.self, TestStream.self, ReadStream.self, InspectRun.self, Infer.self, MakeModel.self, ValidatePhysics.self, Simulate.self,
+        ]
     )
 }
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks; build with -c release before reading their figures.",
-        subcommands: [BenchTransport.self, BenchInfer.self]
+        subcommands: [BenchTransport.self, BenchInfer.self, BenchSim.self]
     )
 }

@@ -1,0 +1,148 @@
+import Foundation
+
+/// Induction stage (Shockley-Ramo): the charge induced on each pixel at each slice time is
+/// the sum over pairs of W(electron) - W(hole) for that pixel, evaluated where the carriers
+/// are at that time. Each carrier induces on the pixel it is over and its eight neighbours
+/// (the reach of the tabulated potential, as in PixelAV), which gives the bipolar transients
+/// in neighbours. Once an electron reaches the electrodes, its cloud (Gaussian, with the
+/// diffusion width of its drift) is shared between the pixels it landed on; a hole at the
+/// back induces nothing. The output is cumulative charge per slice, in electrons.
+public struct InducedSignal: Sendable {
+    public let drift: DriftTable
+    public let potential: WeightingPotential
+    public let rows: Int, columns: Int
+    public let pitchX: Double, pitchY: Double
+
+    public init(drift: DriftTable, potential: WeightingPotential, rows: Int, columns: Int) {
+        self.drift = drift
+        self.potential = potential
+        self.rows = rows
+        self.columns = columns
+        pitchX = potential.pitchX
+        pitchY = potential.pitchY
+    }
+
+    public var slices: Int { drift.slices }
+    public var frameSize: Int { slices * rows * columns }
+
+    /// Writes the frame of `packets` into `frame` (slices x rows x columns, overwritten);
+    /// `collected` is scratch space of the same size.
+    public func induce(_ packets: ChargePackets, into frame: inout [Float], collected: inout [Float]) {
+        let n = frameSize
+        if frame.count != n { frame = [Float](repeating: 0, count: n) }
+        if collected.count != n { collected = [Float](repeating: 0, count: n) }
+        let perSlice = rows * columns, s = slices
+        frame.withUnsafeMutableBufferPointer { out in
+            collected.withUnsafeMutableBufferPointer { fin in
+                out.update(repeating: 0)
+                fin.update(repeating: 0)
+                potential.values.withUnsafeBufferPointer { w in
+                    drift.steps.withUnsafeBufferPointer { steps in
+                        for p in 0..<packets.count {
+                            let x = packets.x[p], y = packets.y[p], q = packets.pairs[p]
+                            let row = drift.row(depth: packets.z[p])
+                            let base = row * s
+                            let fate = drift.fates[row]
+                            let eK = Int(fate.electronCollectedSlice), hK = Int(fate.holeCollectedSlice)
+                            for k in 0..<max(eK, hK) {
+                                let step = steps[base + k]
+                                if k < eK {
+                                    add3x3(
+                                        x: x, y: y + Double(step.electronShift), z: Double(step.electronDepth), charge: q * Double(step.electronSurvival),
+                                        w: w, out: out, offset: k * perSlice)
+                                }
+                                if k < hK {
+                                    add3x3(
+                                        x: x, y: y + Double(step.holeShift), z: Double(step.holeDepth), charge: -q * Double(step.holeSurvival),
+                                        w: w, out: out, offset: k * perSlice)
+                                }
+                            }
+                            if eK < s {
+                                share(
+                                    x: x, y: y + Double(fate.finalShift), sigma: Double(fate.finalSigma), charge: q * Double(fate.finalSurvival), out: fin,
+                                    offset: eK * perSlice)
+                            }
+                        }
+                    }
+                    // Collected charge stays: a running sum over slices.
+                    for k in 0..<s {
+                        let o = k * perSlice
+                        for i in 0..<perSlice {
+                            if k > 0 { fin[o + i] += fin[o - perSlice + i] }
+                            out[o + i] += fin[o + i]
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds charge x W for the pixel under (x, y) and its neighbours, at depth z.
+    @inline(__always)
+    func add3x3(x: Double, y: Double, z: Double, charge: Double, w: UnsafeBufferPointer<Float>, out: UnsafeMutableBufferPointer<Float>, offset: Int) {
+        let wp = potential
+        let c = Int((x / pitchX).rounded()), r = Int((y / pitchY).rounded())
+        let col = c + columns / 2, rw = r + rows / 2
+        guard col >= -1, col <= columns, rw >= -1, rw <= rows else { return }
+        let sz = min(max(z, 0), wp.thickness) / wp.hz
+        let iz = min(Int(sz), wp.nz - 2)
+        let fz = Float(sz - Double(iz))
+        var ix = (0, 0, 0), fx = (Float(0), Float(0), Float(0))
+        var iy = (0, 0, 0), fy = (Float(0), Float(0), Float(0))
+        for d in 0..<3 {
+            let sx = abs(x - Double(c + d - 1) * pitchX) / wp.hx
+            let i = min(Int(sx), wp.nx - 2)
+            let sy = abs(y - Double(r + d - 1) * pitchY) / wp.hy
+            let jj = min(Int(sy), wp.ny - 2)
+            switch d {
+            case 0: (ix.0, fx.0, iy.0, fy.0) = (i, Float(sx - Double(i)), jj, Float(sy - Double(jj)))
+            case 1: (ix.1, fx.1, iy.1, fy.1) = (i, Float(sx - Double(i)), jj, Float(sy - Double(jj)))
+            default: (ix.2, fx.2, iy.2, fy.2) = (i, Float(sx - Double(i)), jj, Float(sy - Double(jj)))
+            }
+        }
+        let ny = wp.ny, nz = wp.nz
+        let q = Float(charge)
+        for dr in 0..<3 {
+            let pr = rw + dr - 1
+            guard pr >= 0 && pr < rows else { continue }
+            let (jy, gy) = dr == 0 ? (iy.0, fy.0) : dr == 1 ? (iy.1, fy.1) : (iy.2, fy.2)
+            for dc in 0..<3 {
+                let pc = col + dc - 1
+                guard pc >= 0 && pc < columns else { continue }
+                let (jx, gx) = dc == 0 ? (ix.0, fx.0) : dc == 1 ? (ix.1, fx.1) : (ix.2, fx.2)
+                let b00 = (jx * ny + jy) * nz + iz, b01 = b00 + nz, b10 = b00 + ny * nz, b11 = b10 + nz
+                let c00 = w[b00] + (w[b00 + 1] - w[b00]) * fz
+                let c01 = w[b01] + (w[b01 + 1] - w[b01]) * fz
+                let c10 = w[b10] + (w[b10 + 1] - w[b10]) * fz
+                let c11 = w[b11] + (w[b11 + 1] - w[b11]) * fz
+                let c0 = c00 + (c01 - c00) * gy, c1 = c10 + (c11 - c10) * gy
+                out[offset + pr * columns + pc] += q * (c0 + (c1 - c0) * gx)
+            }
+        }
+    }
+
+    /// Shares `charge` landing at (x, y) with Gaussian width sigma between the pixel it landed
+    /// on and its neighbours (the tails beyond them go to the outer neighbours).
+    @inline(__always)
+    func share(x: Double, y: Double, sigma: Double, charge: Double, out: UnsafeMutableBufferPointer<Float>, offset: Int) {
+        let c = Int((x / pitchX).rounded()), r = Int((y / pitchY).rounded())
+        let col = c + columns / 2, rw = r + rows / 2
+        guard col >= -1, col <= columns, rw >= -1, rw <= rows else { return }
+        let s = max(sigma, 1e-6) * 2.0.squareRoot()
+        func cdf(_ edge: Double, _ at: Double) -> Double { 0.5 * erfc((at - edge) / s) }
+        let xl = cdf((Double(c) - 0.5) * pitchX, x), xh = cdf((Double(c) + 0.5) * pitchX, x)
+        let yl = cdf((Double(r) - 0.5) * pitchY, y), yh = cdf((Double(r) + 0.5) * pitchY, y)
+        let sx = (xl, xh - xl, 1 - xh), sy = (yl, yh - yl, 1 - yh)
+        for dr in 0..<3 {
+            let pr = rw + dr - 1
+            guard pr >= 0 && pr < rows else { continue }
+            let fy = dr == 0 ? sy.0 : dr == 1 ? sy.1 : sy.2
+            for dc in 0..<3 {
+                let pc = col + dc - 1
+                guard pc >= 0 && pc < columns else { continue }
+                let fx = dc == 0 ? sx.0 : dc == 1 ? sx.1 : sx.2
+                out[offset + pr * columns + pc] += Float(charge * fx * fy)
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import Randomness
+
+/// A PixelAV-style track list: one track per line, 7 numbers separated by spaces or tabs:
+/// cotBeta, cotAlpha, momentum (GeV), flipped (0/1), x_module, y_module (mm), signed pT
+/// (GeV). PixelAV names the angles the CMS way, so its first column (the angle in the
+/// bending plane) is our cotBeta and its second (along the beam) our cotAlpha. Blank lines
+/// and lines starting with '#' are skipped.
+public struct TrackList: TrackSource {
+    public struct Entry: Sendable, Equatable {
+        public var cotBeta: Double, cotAlpha: Double, momentum: Double
+        public var flipped: Bool
+        public var xModule: Double, yModule: Double, pt: Double
+    }
+
+    public struct Invalid: Error, CustomStringConvertible, Equatable {
+        public let description: String
+    }
+
+    public let entries: [Entry]
+    public let geometry: SensorGeometry
+    var position = 0
+
+    public init(entries: [Entry], geometry: SensorGeometry = .smartPixelsDefault) {
+        self.entries = entries
+        self.geometry = geometry
+    }
+
+    public static func load(path: String, geometry: SensorGeometry = .smartPixelsDefault) throws(Invalid) -> TrackList {
+        guard let data = FileManager.default.contents(atPath: path) else { throw Invalid(description: "\(path): cannot read the track list") }
+        return try parse(String(decoding: data, as: UTF8.self), name: path, geometry: geometry)
+    }
+
+    public static func parse(_ text: String, name: String, geometry: SensorGeometry = .smartPixelsDefault) throws(Invalid) -> TrackList {
+        var entries: [Entry] = []
+        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            let where_ = "\(name):\(i + 1)"
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "," })
+            guard fields.count == 7 else {
+                throw Invalid(description: "\(where_): expected 7 numbers (cotBeta cotAlpha momentum flipped x_module y_module pT), found \(fields.count)")
+            }
+            var v: [Double] = []
+            for (k, f) in fields.enumerated() {
+                guard let x = Double(f), x.isFinite else { throw Invalid(description: "\(where_): field \(k + 1) '\(f)' is not a finite number") }
+                v.append(x)
+            }
+            guard abs(v[0]) <= 20, abs(v[1]) <= 20 else { throw Invalid(description: "\(where_): angles beyond +-20 (cotBeta \(v[0]), cotAlpha \(v[1]))") }
+            guard v[2] > 0 else { throw Invalid(description: "\(where_): momentum must be positive GeV, got \(v[2])") }
+            guard v[3] == 0 || v[3] == 1 else { throw Invalid(description: "\(where_): flipped must be 0 or 1, got \(v[3])") }
+            entries.append(Entry(cotBeta: v[0], cotAlpha: v[1], momentum: v[2], flipped: v[3] == 1, xModule: v[4], yModule: v[5], pt: v[6]))
+        }
+        guard !entries.isEmpty else { throw Invalid(description: "\(name): no tracks") }
+        return TrackList(entries: entries, geometry: geometry)
+    }
+
+    public mutating func next(_ rng: inout SplitMix64) -> Track? {
+        guard position < entries.count else { return nil }
+        let e = entries[position]
+        position += 1
+        let hit = geometry.centralHit(&rng)
+        return Track(
+            cotAlpha: e.cotAlpha, cotBeta: e.cotBeta, xMidplane: hit.x, yMidplane: hit.y, momentum: e.momentum,
+            charge: e.pt < 0 ? -1 : 1, pt: e.pt, yModule: e.yModule, flipped: e.flipped)
+    }
+}

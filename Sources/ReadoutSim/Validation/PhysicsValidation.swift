@@ -1,0 +1,61 @@
+import Dispatch
+import Foundation
+import Randomness
+import Synchronization
+
+/// Simulates the reference conditions (10 GeV pions, hit uniform over the central 3 x 3
+/// pixels, no front end) and computes the PixelAV observables.
+public enum PhysicsValidation {
+    public struct Result: Sendable {
+        public var condition: ValidationCondition
+        public var observables: ClusterObservables
+    }
+
+    /// `defaultCount` clusters per condition unless the condition says otherwise; each
+    /// condition draws from its own seeded stream, so results do not depend on threads.
+    public static func run(
+        _ conditions: [ValidationCondition], settings base: SimulationSettings = .init(), defaultCount: Int = 2000, seed: UInt64 = 1
+    ) throws -> [Result] {
+        var simulators: [String: ClusterSimulator] = [:]
+        for c in conditions {
+            let name = c.geometry ?? base.sensor.geometry.name
+            if simulators[name] == nil {
+                var settings = base
+                if name != base.sensor.geometry.name {
+                    settings.sensor = try Sensor(geometry: .named(name), conditions: base.sensor.conditions)
+                    settings.potential = nil
+                    settings.field = nil
+                }
+                simulators[name] = try ClusterSimulator(settings)
+            }
+        }
+        let built = simulators
+        let results = Mutex<[Result?]>(Array(repeating: nil, count: conditions.count))
+        DispatchQueue.concurrentPerform(iterations: conditions.count) { i in
+            let c = conditions[i]
+            let sim = built[c.geometry ?? base.sensor.geometry.name]!
+            let observables = simulate(c, simulator: sim, count: c.count ?? defaultCount, seed: seed, index: UInt64(i))
+            results.withLock { $0[i] = Result(condition: c, observables: observables) }
+        }
+        return results.withLock { $0.map { $0! } }
+    }
+
+    public static func simulate(_ c: ValidationCondition, simulator sim: ClusterSimulator, count: Int, seed: UInt64, index: UInt64) -> ClusterObservables {
+        var rng = SplitMix64.stream(seed: seed, index: index)
+        let g = sim.settings.sensor.geometry
+        var workspace = ClusterSimulator.Workspace()
+        var charges: [[Float]] = []
+        var mids: [(x: Double, y: Double)] = []
+        for _ in 0..<count {
+            let x = (rng.uniform() - 0.5) * 3 * g.pitchX, y = (rng.uniform() - 0.5) * 3 * g.pitchY
+            let track = Track(cotAlpha: c.cotAlpha, cotBeta: c.cotBeta, xMidplane: x, yMidplane: y, momentum: 10)
+            var charge: [Float] = []
+            _ = sim.simulate(track, charge: &charge, workspace: &workspace, rng: &rng)
+            charges.append(charge)
+            mids.append((x, y))
+        }
+        let s = sim.settings
+        return ClusterObservables(
+            charges: charges, midplanes: mids, rows: s.rows, columns: s.columns, slices: s.sliceTimes.count, pitchX: g.pitchX, pitchY: g.pitchY)
+    }
+}

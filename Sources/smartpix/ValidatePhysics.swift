@@ -1,0 +1,142 @@
+import ArgumentParser
+import Foundation
+import ReadoutSim
+
+struct ValidatePhysics: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate-physics",
+        abstract: "Simulate PixelAV's reference conditions and print our observables beside PixelAV's.",
+        discussion: """
+            Default conditions: ../shared/reference/pixelav-grid.json (10 GeV pions on the type-2 \
+            sensor, 50 x 12.5 x 100 um at 100 V, 263 K, 3.8 T; hit uniform over the central \
+            3 x 3 pixels; no noise or threshold). Observables, as that file defines them: \
+            total charge (last slice) most probable value (250 e bins) and median in electrons; \
+            fraction of the final charge per 200 ps slice; mean numbers of columns (x) and rows \
+            (y) with a pixel above 400 e; mean charge-weighted centroid minus the true mid-plane \
+            position, in micrometres; mean of the most negative pixel in slices 0-4, electrons. \
+            A value agrees when it is within 10 % of PixelAV's (2 um for the shifts) or, where \
+            PixelAV's error on its 50 clusters is larger, within two of those errors.
+            """
+    )
+
+    @Option(help: "A JSON array of objects with cot_alpha, cot_beta and optionally geometry (type1..type7) and count.")
+    var conditions: String?
+
+    @Option(help: "Clusters simulated per condition when the condition does not say.")
+    var count = 2000
+
+    @Option(help: "Reference data folder (default: ../shared/reference beside the package).")
+    var reference: String?
+
+    @Option(
+        help:
+            "Weighting potential: 'cell' (pad in a 5 x 5-pixel cell, default), 'pad' (pad in an infinite array) or 'pixelav' (the TCAD map in the reference data)."
+    )
+    var potential: PotentialChoice = .cell
+
+    @Option(help: "Drift field: 'linear' (default) or 'pixelav' (the centre line of the TCAD map in the reference data).")
+    var field: FieldChoice = .linear
+
+    @Option(help: "Seed of the simulation.")
+    var seed: UInt64 = 1
+
+    @Flag(
+        help:
+            "Print one JSON object: {conditions: [{cot_alpha, cot_beta, charge_mpv, charge_median, charge_fraction, x_size, y_size, y_shift_um, x_shift_um, min_neighbour, pixelav, comparisons}]}."
+    )
+    var json = false
+
+    enum PotentialChoice: String, ExpressibleByArgument, CaseIterable { case cell, pad, pixelav }
+    enum FieldChoice: String, ExpressibleByArgument, CaseIterable { case linear, pixelav }
+
+    func validate() throws {
+        guard (1...1_000_000).contains(count) else { throw ValidationError("--count must be 1 to 1000000, got \(count)") }
+    }
+
+    func run() throws {
+        let list: [ValidationCondition]
+        var settings = SimulationSettings()
+        if let path = conditions {
+            list = try ValidationCondition.load(path: path)
+        } else {
+            list = try ValidationCondition.load(path: try ReferenceFolder.locate(reference, for: "validate-physics") + "/pixelav-grid.json")
+        }
+        if potential == .pad { settings.potential = .pad(settings.sensor.geometry) }
+        if potential == .pixelav {
+            let folder = try ReferenceFolder.locate(reference, for: "--potential pixelav")
+            settings.potential = try WeightingPotential.map(npz: folder + "/pixelav-maps/pixelav-weighting.npz", geometry: settings.sensor.geometry)
+        }
+        if field == .pixelav {
+            let folder = try ReferenceFolder.locate(reference, for: "--field pixelav")
+            settings.field = try ElectricField.map(npz: folder + "/pixelav-maps/pixelav-efield.npz", thickness: settings.sensor.geometry.thickness)
+        }
+        let start = ContinuousClock.now
+        let results = try PhysicsValidation.run(list, settings: settings, defaultCount: count, seed: seed)
+        let elapsed = ContinuousClock.now - start
+        if json {
+            try printJSON(Report(conditions: results.map(Report.Entry.init)))
+            return
+        }
+        print(
+            "PixelAV comparison (weighting potential: \(settings.potential?.source ?? "pad in a 5 x 5-pixel cell"), \(settings.field == nil ? "linear" : "PixelAV map") field), simulated in \(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1))))"
+        )
+        var agreeing = 0, total = 0
+        for r in results {
+            let o = r.observables
+            print("")
+            print("cotAlpha \(fmt(r.condition.cotAlpha, 2))  cotBeta \(fmt(r.condition.cotBeta, 2))  \(r.condition.geometry ?? "type2")  \(o.count) clusters")
+            guard let ref = r.condition.reference else {
+                print(
+                    "  charge MPV \(fmt(o.chargeMPV, 0)) e, median \(fmt(o.chargeMedian, 0)) e; size x \(fmt(o.xSize, 2)), y \(fmt(o.ySize, 2)); shift y \(fmt(o.yShift, 1)) um, x \(fmt(o.xShift, 1)) um; min neighbour \(fmt(o.minNeighbour, 0)) e"
+                )
+                print("  charge fraction: " + o.chargeFraction.prefix(12).map { fmt($0, 3) }.joined(separator: " "))
+                continue
+            }
+            print("  " + pad("observable", 18) + pad("this sim", 10) + pad("PixelAV", 10) + pad("+-", 8) + pad("diff", 9) + "agrees")
+            for c in ReferenceComparison.compare(o, ref, errors: r.condition.errors) {
+                let digits = abs(c.reference) < 2 ? 3 : abs(c.reference) < 100 ? 2 : 0
+                let diff =
+                    c.name.hasSuffix("_um") ? fmt(c.simulated - c.reference, 1) + " um" : fmt(100 * (c.simulated - c.reference) / abs(c.reference), 1) + " %"
+                print(
+                    "  " + pad(c.name, 18) + pad(fmt(c.simulated, digits), 10) + pad(fmt(c.reference, digits), 10) + pad(fmt(c.referenceError, digits), 8)
+                        + pad(diff, 9) + (c.agrees ? "yes" : "NO"))
+                total += 1
+                if c.agrees { agreeing += 1 }
+            }
+        }
+        if total > 0 { print("\n\(agreeing) of \(total) comparisons agree") }
+    }
+
+    struct Report: Encodable {
+        var conditions: [Entry]
+
+        struct Entry: Encodable {
+            var cot_alpha: Double, cot_beta: Double, geometry: String, n: Int
+            var charge_mpv: Double, charge_median: Double, charge_fraction: [Double]
+            var x_size: Double, y_size: Double, y_shift_um: Double, x_shift_um: Double, min_neighbour: Double
+            var pixelav: ClusterObservables?
+            var comparisons: [ReferenceComparison]?
+
+            init(_ r: PhysicsValidation.Result) {
+                let o = r.observables
+                cot_alpha = r.condition.cotAlpha
+                cot_beta = r.condition.cotBeta
+                geometry = r.condition.geometry ?? "type2"
+                n = o.count
+                charge_mpv = o.chargeMPV
+                charge_median = o.chargeMedian
+                charge_fraction = o.chargeFraction
+                x_size = o.xSize
+                y_size = o.ySize
+                y_shift_um = o.yShift
+                x_shift_um = o.xShift
+                min_neighbour = o.minNeighbour
+                pixelav = r.condition.reference
+                comparisons = r.condition.reference.map { ReferenceComparison.compare(o, $0, errors: r.condition.errors) }
+            }
+        }
+    }
+}
+
+func fmt(_ v: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", v) }
+func pad(_ s: String, _ width: Int) -> String { s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count) }

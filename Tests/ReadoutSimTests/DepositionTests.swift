@@ -1,0 +1,70 @@
+import Foundation
+import Randomness
+import Testing
+
+@testable import ReadoutSim
+
+@Suite struct DepositionTests {
+    /// Pairs in 100 um of silicon from 10 GeV pions, 4,000 tracks: the Landau-like shape of
+    /// physics.md (PixelAV: most probable 7.0-7.25 ke, median 7.67 ke, 10-90 % 5.9-14.2 ke).
+    /// Tolerances: 7 % on the median (2 standard errors of PixelAV's 300-cluster figure plus
+    /// our calibration), the 10 % quantile within 10 %, and a long upper tail.
+    @Test func thinLayerStraggling() {
+        let deposition = ChargeDeposition(geometry: .smartPixelsDefault)
+        var rng = SplitMix64(seed: 3)
+        var packets = ChargePackets(), deltas: [Double] = []
+        var totals: [Double] = []
+        for _ in 0..<4000 {
+            deposition.deposit(Track(cotAlpha: 0, cotBeta: 0), into: &packets, deltas: &deltas, rng: &rng)
+            totals.append(packets.totalPairs)
+        }
+        totals.sort()
+        let median = totals[2000], p10 = totals[400], p90 = totals[3600]
+        #expect(abs(median - 7670) < 0.07 * 7670, "median \(median)")
+        #expect(abs(p10 - 5900) < 0.10 * 5900, "10 % quantile \(p10)")
+        #expect(p90 > 10_500, "90 % quantile \(p90)")
+        // Every packet inside the sensor.
+        #expect(packets.z.allSatisfy { $0 >= 0 && $0 <= 100 })
+    }
+
+    /// Pairs follow E / w with the Fano factor: variance 0.115 x mean.
+    @Test func fanoStatistics() {
+        let spectrum = CollisionSpectrum()
+        var rng = SplitMix64(seed: 4)
+        let n = 100_000
+        var sum = 0.0, sumSquares = 0.0
+        for _ in 0..<n {
+            let p = spectrum.pairs(energy: 36_400, rng: &rng)
+            sum += p
+            sumSquares += p * p
+        }
+        let mean = sum / Double(n), variance = sumSquares / Double(n) - mean * mean
+        #expect(abs(mean - 10_000) < 1)
+        // Variance 1150; its standard error ~ 1150 sqrt(2/n) = 5.
+        #expect(abs(variance - 1150) < 40, "variance \(variance)")
+    }
+
+    /// Slow particles ionize more (1/beta^2): a 0.2 GeV pion (beta gamma 1.4) leaves about
+    /// 1.5 times the charge of a 10 GeV one.
+    @Test func slowPionsIonizeMore() {
+        let deposition = ChargeDeposition(geometry: .smartPixelsDefault)
+        var rng = SplitMix64(seed: 5)
+        var packets = ChargePackets(), deltas: [Double] = []
+        func median(_ p: Double) -> Double {
+            var t: [Double] = []
+            for _ in 0..<2000 {
+                deposition.deposit(Track(cotAlpha: 0, cotBeta: 0, momentum: p), into: &packets, deltas: &deltas, rng: &rng)
+                t.append(packets.totalPairs)
+            }
+            return t.sorted()[1000]
+        }
+        let ratio = median(0.2) / median(10)
+        #expect(ratio > 1.35 && ratio < 1.65, "ratio \(ratio)")
+    }
+
+    /// Katz-Penfold ranges: about 58 um at 100 keV and under 1 um at 10 keV.
+    @Test func deltaRayRange() {
+        #expect(abs(CollisionSpectrum.electronRange(energy: 100_000) - 58) < 3)
+        #expect(CollisionSpectrum.electronRange(energy: 10_000) < 1)
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+
+@testable import ReadoutSim
+
+@Suite struct DriftTests {
+    /// physics.md: tan(theta_L) = r_H mu B is about 0.32 for electrons at 263 K, 10 kV/cm, 3.8 T.
+    @Test func electronLorentzAngleMatchesPhysicsMd() {
+        let mu = JacoboniCanali(.electron, temperature: 263).mobility(field: 1e4)
+        let tanL = 1.10 * mu * 1e-4 * 3.8
+        #expect(abs(tanL - 0.32) < 0.01, "tan theta_L = \(tanL)")
+        // Holes are slower: saturation and mobility both lower.
+        #expect(JacoboniCanali(.hole, temperature: 263).mobility(field: 1e4) < mu / 1.5)
+    }
+
+    /// The linear field integrates to the bias (trapezoid on 400 intervals of a linear
+    /// function is exact up to rounding).
+    @Test func linearFieldIntegratesToTheBias() throws {
+        let sensor = try Sensor()
+        let field = ElectricField.linear(sensor)
+        #expect(abs(field.integratedVoltage - 100) < 1e-9 * 100)
+        // Highest at the collecting side: (V + V_dep) / d.
+        #expect(abs(field.magnitude(atDepth: 100) - 10_900) < 1e-6)
+    }
+
+    @Test(.enabled(if: Reference.directory != nil, "needs ../shared/reference"))
+    func pixelAVFieldMapAlongTheCentreLine() throws {
+        let field = try ElectricField.map(npz: Reference.directory! + "/pixelav-maps/pixelav-efield.npz", thickness: 100)
+        // README of the maps: about 9.7 kV/cm at 6 um, 10.4 at 50, 12.3 at 96 (clamped to 95).
+        #expect(abs(field.magnitude(atDepth: 6) - 9_700) < 100)
+        #expect(abs(field.magnitude(atDepth: 50) - 10_400) < 100)
+        // Integral close to the 100 V bias: the map's own built-in share makes it a few per cent more.
+        #expect(abs(field.integratedVoltage - 100) < 7)
+    }
+
+    /// Collection and Lorentz drift from the table against direct integration at the
+    /// extremes: an electron from the back crosses the whole sensor.
+    @Test func driftTableCarriesElectronsAcrossTheSensor() throws {
+        let sensor = try Sensor()
+        let table = DriftTable(sensor: sensor, field: .linear(sensor), sliceTimes: TimeSlicing.uniform(count: 20, width: 0.2))
+        let back = table.fates[0], top = table.fates[table.depthSteps]
+        // About 70 um/ns along z (10 kV/cm, reduced by 1 + (mu_H B)^2): 1.2-1.7 ns from the back.
+        #expect(back.collectionTime > 1.2 && back.collectionTime < 1.7, "\(back.collectionTime) ns")
+        // Drift of 100 um at tan(theta_L) ~ 0.3 toward -y.
+        #expect(back.finalShift < -27 && back.finalShift > -36, "\(back.finalShift) um")
+        #expect(top.collectionTime == 0 && top.electronCollectedSlice == 0)
+        // Diffusion sigma sqrt(2 D t): a few micrometres after ~1.5 ns.
+        #expect(back.finalSigma > 2 && back.finalSigma < 5, "\(back.finalSigma) um")
+        // Holes from the collecting side take about 2.5 ns: collected in slice 11-13.
+        #expect((11...13).contains(top.holeCollectedSlice))
+        // Monotonic: electrons start deeper, arrive later.
+        #expect(zip(table.fates, table.fates.dropFirst()).allSatisfy { $0.collectionTime >= $1.collectionTime })
+    }
+}
