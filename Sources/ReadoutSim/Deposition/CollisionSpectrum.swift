@@ -58,7 +58,8 @@ public struct CollisionSpectrum: Sendable, Equatable {
     public func pairs(energy: Double, rng: inout some RandomNumberGenerator) -> Double {
         guard energy > 0 else { return 0 }
         let mean = energy / pairEnergy
-        return max(0, (mean + (fano * mean).squareRoot() * rng.gaussian()).rounded())
+        let n = mean + (fano * mean).squareRoot() * rng.gaussian()
+        return n <= 0 ? 0 : Double(Int(n + 0.5))  // nearest integer, without a libm call
     }
 
     /// Practical range of an electron of kinetic energy `energy` eV in silicon, micrometres

@@ -132,6 +132,6 @@ public struct DriftTable: Sendable {
     /// The start-depth row for depth z (nearest of the 401).
     @inline(__always)
     public func row(depth z: Double) -> Int {
-        min(max(Int((z / thickness * Double(depthSteps)).rounded()), 0), depthSteps)
+        min(max(Int(z / thickness * Double(depthSteps) + 0.5), 0), depthSteps)
     }
 }

@@ -59,3 +59,37 @@ public enum ADC: Sendable, Equatable {
         }
     }
 }
+
+/// An `ADC` unpacked for the per-pixel loop: plain stored values, no enum payload to copy.
+struct ADCTransfer: Sendable {
+    let kind: UInt8  // 0 flash, 1 linear, 2 network input
+    let thresholds: [Float]
+    let inverseStep: Double, maxCode: Double
+    let encoding: InputEncoding
+
+    init(_ adc: ADC) {
+        switch adc {
+        case .flash(let t):
+            (kind, thresholds, inverseStep, maxCode, encoding) = (0, t.map(Float.init), 0, 0, InputEncoding(mean: 0, std: 1))
+        case let .linear(bits, lsb):
+            (kind, thresholds, inverseStep, maxCode, encoding) = (1, [], 1 / lsb, Double((1 << bits) - 1), InputEncoding(mean: 0, std: 1))
+        case .networkInput(let e):
+            (kind, thresholds, inverseStep, maxCode, encoding) = (2, [], 0, 0, e)
+        }
+    }
+
+    /// Same codes as `ADC.code`.
+    @inline(__always)
+    func code(_ q: Float) -> Int16 {
+        switch kind {
+        case 0:
+            var n: Int16 = 0
+            for x in thresholds where q >= x { n += 1 }
+            return n
+        case 1:
+            return Int16(min(max((Double(q) * inverseStep).rounded(.down), 0), maxCode))
+        default:
+            return Int16(encoding.code4(charge: Double(q)))
+        }
+    }
+}

@@ -39,7 +39,8 @@ public struct FrontEndSettings: Sendable, Equatable {
 /// last-slice noise crosses their threshold is drawn from its law and only those get noise
 /// values (from the Gaussian tail), so an empty pixel costs nothing and no noise hit is lost.
 /// Noise is independent between slices and pixels; on hit pixels it comes from
-/// `GaussianTable` (65,536 quantiles) so that a sample costs a few nanoseconds.
+/// `GaussianTable` (65,536 quantiles, four per 64-bit draw) so that a sample costs a few
+/// nanoseconds.
 public struct FrontEnd: Sendable {
     public let settings: FrontEndSettings
     public let rows: Int, columns: Int, slices: Int
@@ -48,6 +49,9 @@ public struct FrontEnd: Sendable {
     /// Per pixel: probability that noise alone crosses its threshold in the last slice.
     let noiseHitProbability: [Double]
     let meanNoiseHitProbability: Double
+    let transfer: ADCTransfer
+    let minimumThreshold: Float
+    let gaussian: [Float]
 
     public init(settings: FrontEndSettings, rows: Int, columns: Int, slices: Int, seed: UInt64) throws(ADC.Invalid) {
         try settings.validate()
@@ -61,6 +65,9 @@ public struct FrontEnd: Sendable {
         let p = t.map { settings.noise > 0 ? 0.5 * erfc(Double($0) / (settings.noise * 2.0.squareRoot())) : ($0 <= 0 ? 1.0 : 0.0) }
         noiseHitProbability = p
         meanNoiseHitProbability = p.reduce(0, +) / Double(max(p.count, 1))
+        transfer = ADCTransfer(settings.adc)
+        minimumThreshold = t.min() ?? 0
+        gaussian = GaussianTable.shared.values
     }
 
     /// Digitizes `charge` (slices x rows x columns) into `codes` and writes the charge the
@@ -84,7 +91,9 @@ public struct FrontEnd: Sendable {
 
     /// The same for a sparse cluster: `pixels` indexes `values` (slices values per pixel,
     /// scaled by `scale`), placed at `row(p)`, `column(p)`; pixels falling outside are cut.
-    /// `codes` (and `charge` when non-nil) are overwritten with the whole frame.
+    /// The pixels come in decreasing order of last-slice charge: the loop stops at the first
+    /// one more than 8 noise sigmas below the lowest threshold. `codes` (and `charge` when
+    /// non-nil) are overwritten with the whole frame.
     @inline(__always)
     public func digitizeSparse(
         pixels: Range<Int>, row: (Int) -> Int, column: (Int) -> Int, values: [Float], scale: Float,
@@ -95,7 +104,9 @@ public struct FrontEnd: Sendable {
         if charge != nil {
             if charge!.count != n { charge = [Float](repeating: 0, count: n) } else { charge!.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
         }
+        let floor = minimumThreshold - 8 * Float(settings.noise)
         for p in pixels {
+            if values[p * slices + slices - 1] * scale < floor { break }
             let r = row(p), c = column(p)
             guard r >= 0, r < rows, c >= 0, c < columns else { continue }
             _ = keep(pixel: r * columns + c, values: { values[p * slices + $0] }, scale: scale, codes: &codes, charge: &charge, rng: &rng)
@@ -116,27 +127,27 @@ public struct FrontEnd: Sendable {
         let sigma = Float(settings.noise)
         let final = values(slices - 1) * scale
         guard final + 8 * sigma >= thresholds[i] else { return false }
-        let table = GaussianTable.shared
-        var noise = table.four(&rng)
-        let measuredFinal = final + sigma * noise.0
-        guard measuredFinal >= thresholds[i], measuredFinal != 0 else { return false }
-        var used = 1
-        for k in 0..<slices {
-            var q = measuredFinal
-            if k < slices - 1 {
-                if used == 4 {
-                    noise = table.four(&rng)
-                    used = 0
+        return gaussian.withUnsafeBufferPointer { g in
+            var bits = rng.next()
+            let measuredFinal = final + sigma * g[Int(bits & 0xFFFF)]
+            guard measuredFinal >= thresholds[i], measuredFinal != 0 else { return false }
+            var used = 1
+            for k in 0..<slices {
+                var q = measuredFinal
+                if k < slices - 1 {
+                    if used == 4 {
+                        bits = rng.next()
+                        used = 0
+                    }
+                    q = values(k) * scale + sigma * g[Int((bits >> (16 * UInt64(used))) & 0xFFFF)]
+                    used += 1
                 }
-                let g = used == 0 ? noise.0 : used == 1 ? noise.1 : used == 2 ? noise.2 : noise.3
-                used += 1
-                q = values(k) * scale + sigma * g
+                let j = k * perSlice + i
+                codes[j] = transfer.code(q)
+                if charge != nil { charge![j] = q }
             }
-            let j = k * perSlice + i
-            codes[j] = settings.adc.code(Double(q))
-            if charge != nil { charge![j] = q }
+            return true
         }
-        return true
     }
 
     /// Pixels fired by noise alone: a Poisson count (the binomial's limit for these small
@@ -162,7 +173,7 @@ public struct FrontEnd: Sendable {
             }
             for k in 0..<slices {
                 let q = Float(settings.noise * (k == slices - 1 ? x : rng.gaussian()))
-                codes[k * perSlice + i] = settings.adc.code(Double(q))
+                codes[k * perSlice + i] = transfer.code(q)
                 if charge != nil { charge![k * perSlice + i] = q }
             }
             added += 1

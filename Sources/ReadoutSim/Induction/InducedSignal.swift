@@ -12,6 +12,7 @@ public struct InducedSignal: Sendable {
     public let potential: WeightingPotential
     public let rows: Int, columns: Int
     public let pitchX: Double, pitchY: Double
+    let inversePitchX: Double, inversePitchY: Double
 
     public init(drift: DriftTable, potential: WeightingPotential, rows: Int, columns: Int) {
         self.drift = drift
@@ -20,6 +21,8 @@ public struct InducedSignal: Sendable {
         self.columns = columns
         pitchX = potential.pitchX
         pitchY = potential.pitchY
+        inversePitchX = 1 / pitchX
+        inversePitchY = 1 / pitchY
     }
 
     public var slices: Int { drift.slices }
@@ -64,14 +67,12 @@ public struct InducedSignal: Sendable {
                             }
                         }
                     }
-                    // Collected charge stays: a running sum over slices.
-                    for k in 0..<s {
-                        let o = k * perSlice
-                        for i in 0..<perSlice {
-                            if k > 0 { fin[o + i] += fin[o - perSlice + i] }
-                            out[o + i] += fin[o + i]
-                        }
+                    // Collected charge stays: a running sum over slices, then added.
+                    for k in 1..<s {
+                        let o = k &* perSlice
+                        for i in 0..<perSlice { fin[o &+ i] += fin[o &- perSlice &+ i] }
                     }
+                    for j in 0..<(s &* perSlice) { out[j] += fin[j] }
                 }
             }
         }
@@ -81,7 +82,7 @@ public struct InducedSignal: Sendable {
     @inline(__always)
     func add3x3(x: Double, y: Double, z: Double, charge: Double, w: UnsafeBufferPointer<Float>, out: UnsafeMutableBufferPointer<Float>, offset: Int) {
         let wp = potential
-        let c = Int((x / pitchX).rounded()), r = Int((y / pitchY).rounded())
+        let (c, r) = nearestPixel(x: x, y: y)
         let col = c + columns / 2, rw = r + rows / 2
         guard col >= -1, col <= columns, rw >= -1, rw <= rows else { return }
         let sz = min(max(z, 0), wp.thickness) / wp.hz
@@ -121,11 +122,18 @@ public struct InducedSignal: Sendable {
         }
     }
 
+    /// The pixel (relative to the centre one) nearest to (x, y): rounding through an offset,
+    /// which compiles to a conversion instead of a libm call (|x|, |y| < 1000 pitches).
+    @inline(__always)
+    func nearestPixel(x: Double, y: Double) -> (Int, Int) {
+        (Int(x * inversePitchX + 1000.5) &- 1000, Int(y * inversePitchY + 1000.5) &- 1000)
+    }
+
     /// Shares `charge` landing at (x, y) with Gaussian width sigma between the pixel it landed
     /// on and its neighbours (the tails beyond them go to the outer neighbours).
     @inline(__always)
     func share(x: Double, y: Double, sigma: Double, charge: Double, out: UnsafeMutableBufferPointer<Float>, offset: Int) {
-        let c = Int((x / pitchX).rounded()), r = Int((y / pitchY).rounded())
+        let (c, r) = nearestPixel(x: x, y: y)
         let col = c + columns / 2, rw = r + rows / 2
         guard col >= -1, col <= columns, rw >= -1, rw <= rows else { return }
         let s = max(sigma, 1e-6) * 2.0.squareRoot()

@@ -76,17 +76,23 @@ public struct ClusterLibrary: Sendable {
                 let y = ((Double(sy) + 0.5) / Double(grid.subY) - 0.5) * g.pitchY
                 let track = Track(cotAlpha: cotAlpha, cotBeta: cotBeta, xMidplane: x, yMidplane: y, momentum: grid.momentum)
                 let truth = simulator.simulate(track, charge: &charge, workspace: &workspace, rng: &rng)
-                var n: Int32 = 0
+                // Pixels with any non-zero kept slice, largest final charge first, so that a
+                // draw can stop at the first pixel that cannot pass any threshold.
+                var list: [(final: Float, row: Int, column: Int)] = []
                 for r in 0..<rows {
                     for c in 0..<columns {
                         let i = r * columns + c
                         guard kept.contains(where: { charge[$0 * perSlice + i] != 0 }) else { continue }
-                        chunk.dRow.append(Int8(r - centreRow))
-                        chunk.dColumn.append(Int8(c - centreColumn))
-                        for k in kept { chunk.values.append(charge[k * perSlice + i]) }
-                        n += 1
+                        list.append((charge[kept.last! * perSlice + i], r, c))
                     }
                 }
+                list.sort { ($0.final, $1.row, $1.column) > ($1.final, $0.row, $0.column) }
+                for p in list {
+                    chunk.dRow.append(Int8(p.row - centreRow))
+                    chunk.dColumn.append(Int8(p.column - centreColumn))
+                    for k in kept { chunk.values.append(charge[k * perSlice + p.row * columns + p.column]) }
+                }
+                let n = Int32(list.count)
                 chunk.counts.append(n)
                 chunk.pairs.append(truth[TruthLabel.numberEHPairs.rawValue])
             }
@@ -118,7 +124,8 @@ public struct ClusterLibrary: Sendable {
     func locate(_ t: Track, variant: Int) -> (entry: Int, row: Int, column: Int, cotAlpha: Double, cotBeta: Double, x: Double, y: Double) {
         let ia = grid.index(t.cotAlpha, max: grid.cotAlphaMax, step: grid.cotAlphaStep, count: grid.cotAlphaCount)
         let ib = grid.index(t.cotBeta, max: grid.cotBetaMax, step: grid.cotBetaStep, count: grid.cotBetaCount)
-        let c = (t.xMidplane / pitchX).rounded(), r = (t.yMidplane / pitchY).rounded()
+        // Nearest pixel (rounding through an offset: |coordinates| < 1000 pitches).
+        let c = Double(Int(t.xMidplane / pitchX + 1000.5) - 1000), r = Double(Int(t.yMidplane / pitchY + 1000.5) - 1000)
         let sx = min(max(Int((t.xMidplane / pitchX - c + 0.5) * Double(grid.subX)), 0), grid.subX - 1)
         let sy = min(max(Int((t.yMidplane / pitchY - r + 0.5) * Double(grid.subY)), 0), grid.subY - 1)
         let point = ia * grid.cotBetaCount + ib

@@ -40,6 +40,6 @@ public struct LibraryGrid: Sendable, Equatable {
 
     @inline(__always)
     func index(_ value: Double, max: Double, step: Double, count: Int) -> Int {
-        Swift.min(Swift.max(Int(((value + max) / step).rounded()), 0), count - 1)
+        Swift.min(Swift.max(Int((value + max) / step + 0.5), 0), count - 1)
     }
 }

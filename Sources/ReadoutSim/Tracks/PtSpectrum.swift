@@ -26,9 +26,10 @@ public enum PtSpectrum: Sendable, Equatable {
     }
 }
 
-/// Inverse-CDF table of a pT density.
+/// Inverse-CDF table of a pT density: the quantiles at 16,384 equally spaced probabilities,
+/// interpolated linearly, so a draw is one lookup.
 public struct PtTable: Sendable, Equatable {
-    let pts: [Double], cdf: [Double]
+    let quantiles: [Double]
 
     init(density: (Double) -> Double, range: ClosedRange<Double>) {
         let n = 4096
@@ -39,17 +40,24 @@ public struct PtTable: Sendable, Equatable {
             let a = pts[i - 1], b = pts[i]
             cdf.append(cdf[i - 1] + (density(a) + density(b)) / 2 * (b - a))
         }
-        self.pts = pts
-        self.cdf = cdf.map { $0 / cdf[n] }
+        let normalized = cdf.map { $0 / cdf[n] }
+        // Invert on the fine log grid: quantile of probability j / m.
+        let m = 16_384
+        var q = [Double](), i = 0
+        for j in 0...m {
+            let u = Double(j) / Double(m)
+            while i < n - 1 && normalized[i + 1] < u { i += 1 }
+            let span = normalized[i + 1] - normalized[i]
+            let f = span > 0 ? min(max((u - normalized[i]) / span, 0), 1) : 0
+            q.append(pts[i] + (pts[i + 1] - pts[i]) * f)
+        }
+        quantiles = q
     }
 
+    @inline(__always)
     func sample(_ u: Double) -> Double {
-        var lo = 0, hi = cdf.count - 1
-        while hi - lo > 1 {
-            let mid = (lo + hi) / 2
-            if cdf[mid] <= u { lo = mid } else { hi = mid }
-        }
-        let f = cdf[hi] > cdf[lo] ? (u - cdf[lo]) / (cdf[hi] - cdf[lo]) : 0
-        return pts[lo] + (pts[hi] - pts[lo]) * f
+        let s = u * Double(quantiles.count - 1)
+        let i = min(Int(s), quantiles.count - 2)
+        return quantiles[i] + (quantiles[i + 1] - quantiles[i]) * (s - Double(i))
     }
 }
