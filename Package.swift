@@ -41,14 +41,14 @@ let package = Package(
         .target(
             name: "StageServices",
             dependencies: [
-                "ZeroMQ", "ReadoutProtocol", "OnPixelInference",
+                "ZeroMQ", "ReadoutProtocol", "OnPixelInference", "ReadoutSim",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]),
 
         .executableTarget(
             name: "readout-sim",
             dependencies: [
-                "StageServices", "ReadoutSim",
+                "StageServices", "ReadoutSim", "ReadoutProtocol", "ZeroMQ", "Randomness",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(

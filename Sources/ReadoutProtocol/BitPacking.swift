@@ -20,6 +20,33 @@ public enum BitPacking {
         if filled > 0 { out.append(UInt8(acc)) }
     }
 
+    /// Packs `codes` into exactly (count x bits + 7) / 8 bytes at `out`, LSB-first, the last
+    /// byte padded with zeros: the same bytes as `pack(_:bits:into:)`, without per-byte
+    /// appends. Frames are mostly zero codes: the output is cleared first and groups of four
+    /// zero codes (one 64-bit load) are skipped.
+    @inline(__always)
+    public static func pack(_ codes: UnsafeBufferPointer<Int16>, bits: Int, into out: UnsafeMutablePointer<UInt8>) {
+        let n = codes.count
+        out.update(repeating: 0, count: (n * bits + 7) / 8)
+        guard let base = codes.baseAddress else { return }
+        let mask = Int16((1 << bits) - 1)
+        let raw = UnsafeRawPointer(base)
+        var c = 0
+        while c &+ 4 <= n {
+            if raw.loadUnaligned(fromByteOffset: c &* 2, as: UInt64.self) != 0 {
+                for j in c..<(c &+ 4) where codes[j] != 0 {
+                    let bit = j &* bits
+                    out[bit >> 3] |= UInt8(truncatingIfNeeded: codes[j] & mask) << (bit & 7)
+                }
+            }
+            c &+= 4
+        }
+        for j in c..<n where codes[j] != 0 {
+            let bit = j &* bits
+            out[bit >> 3] |= UInt8(truncatingIfNeeded: codes[j] & mask) << (bit & 7)
+        }
+    }
+
     /// Unpacks `count` codes from `bytes`, sign-extending when `signed`.
     public static func unpack(_ bytes: UnsafeRawBufferPointer, count: Int, bits: Int, signed: Bool, into out: inout [Int16]) {
         precondition(CodeFormat.allowedBits.contains(bits), "bit width \(bits) is not 2, 4 or 8")

@@ -38,6 +38,7 @@ public struct FrameBatch: Equatable, Sendable {
     public var count: Int { bunchCrossings.count }
 
     /// Adds one record; `codes`, `charge` and `truth` must match what the batch carries.
+    @inlinable
     public mutating func append(
         bunchCrossing: UInt64, timestamp: UInt64, yLocal y: Float, xLocal x: Float,
         codes c: some Collection<Int16> = [Int16](), charge q: some Collection<Float> = [Float](),

@@ -88,10 +88,16 @@ extension StreamMessage {
             parts.append(w.bytes)
             if let format {
                 flags.insert(.codes)
-                var packed: [UInt8] = []
-                packed.reserveCapacity(b.count * format.bytesPerRecord(b.shape))
-                for i in 0..<b.count {
-                    BitPacking.pack(b.codes(ofRecord: i).lazy.map { Int($0) }, bits: format.bits, into: &packed)
+                let perRecord = format.bytesPerRecord(b.shape), pixels = b.shape.pixels
+                let packed = [UInt8](unsafeUninitializedCapacity: b.count * perRecord) { out, initialized in
+                    b.codes.withUnsafeBufferPointer { codes in
+                        for i in 0..<b.count {
+                            BitPacking.pack(
+                                UnsafeBufferPointer(rebasing: codes[(i * pixels)..<((i + 1) * pixels)]), bits: format.bits,
+                                into: out.baseAddress! + i * perRecord)
+                        }
+                    }
+                    initialized = b.count * perRecord
                 }
                 parts.append(packed)
             }

@@ -17,6 +17,8 @@ public struct StreamSender: ~Copyable {
     public private(set) var nextSequence: UInt64 = 0
     /// Totals so far, as the end-of-run message will carry them.
     public private(set) var totals = EndOfRun()
+    /// Bytes of every message handed to the socket (all parts).
+    public private(set) var bytesSent: UInt64 = 0
     private let drain = Message()
     /// When set, every message sent is also written here (record and replay).
     public var recorder: RunFileWriter?
@@ -52,7 +54,19 @@ public struct StreamSender: ~Copyable {
         }
         let parts = message.encode()
         try record(parts)
-        return try socket.send(multipart: parts, dontWait: pattern == .pub)
+        let sent = try socket.send(multipart: parts, dontWait: pattern == .pub)
+        if sent { bytesSent += UInt64(parts.reduce(0) { $0 + $1.count }) }
+        return sent
+    }
+
+    /// Sends a message exactly as recorded (replay): same bytes, same sequence number.
+    /// Returns `false` if a PUB dropped it.
+    @discardableResult
+    public mutating func sendRecorded(_ parts: [[UInt8]]) throws -> Bool {
+        try record(parts)
+        let sent = try socket.send(multipart: parts, dontWait: pattern == .pub)
+        if sent { bytesSent += UInt64(parts.reduce(0) { $0 + $1.count }) }
+        return sent
     }
 
     /// The file keeps every message produced, also those a PUB then drops: a run file is the
@@ -103,6 +117,11 @@ public struct StreamSender: ~Copyable {
 
     public mutating func sendHeartbeat(bunchCrossing: UInt64) throws {
         try send(.heartbeat, firstBunchCrossing: bunchCrossing)
+    }
+
+    /// Counts crossings covered without a message of their own (a run's empty tail).
+    public mutating func noteBunchCrossings(_ n: UInt64) {
+        totals.bunchCrossings += n
     }
 
     /// Adds what this stage knows about its own input to the end-of-run totals.

@@ -1,15 +1,311 @@
 import ArgumentParser
+import Foundation
+import Randomness
+import ReadoutProtocol
+import ReadoutSim
+import StageServices
+import ZeroMQ
+
+/// Asked to stop by SIGINT/SIGTERM; the run then ends with its end-of-run and exits 0.
+let stopFlag = StopFlag()
+
+extension StreamPattern: ExpressibleByArgument {}
+extension FrameSourceSettings.Mode: ExpressibleByArgument {}
+extension FrameSourceSettings.Layer: ExpressibleByArgument {}
+
+enum ADCChoice: String, ExpressibleByArgument, CaseIterable { case flash, linear, network }
+enum SpectrumChoice: String, ExpressibleByArgument, CaseIterable { case physical, flat }
 
 @main
 struct ReadoutSimCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "readout-sim",
-        abstract: "the sensor simulation front end (physics and streaming issues): not built yet.",
-        discussion:
-            "This stage exists as a target so the layout is fixed; it refuses to run until it is implemented. 'smartpix pipeline' runs what the chain has today."
+        abstract: "The pixel front end: simulated clusters on a bunch-crossing clock, streamed as frames over ZeroMQ.",
+        discussion: """
+            Each bunch crossing carries a Poisson number of clusters (mean --occupancy) in one \
+            13 x 21 region of a barrel layer at 30 mm in 3.8 T (or an end-cap disk), from tracks \
+            with a minimum-bias or flat pT spectrum, simulated by the full physics chain \
+            (--mode physics) or drawn from a cluster library that the full chain fills at start-up \
+            (--mode library, default), then digitized by the front end. Frames batches leave in \
+            crossing order; every record carries its crossing number, its crossing time in \
+            nanoseconds since the run started (simulated time, so a seed gives the same bytes), \
+            and the module coordinates. Runs as fast as it can unless --realtime. Ends at a stop \
+            condition or SIGINT/SIGTERM with an end-of-run carrying the totals, a summary on stdout \
+            and exit code 0. Protocol: docs/wire-protocol.md; physics: docs/physics.md; this \
+            stage: docs/readout-sim.md.
+            """
     )
 
-    func run() throws {
-        throw ValidationError("readout-sim is not implemented yet; run 'smartpix pipeline' for what the chain does today")
+    @Option(help: ArgumentHelp("Bunch-crossing frequency with units: Hz, kHz, MHz, GHz.", valueName: "frequency"))
+    var rate = "40MHz"
+
+    @Option(help: "Sensor geometry: type1 ... type7 (../shared/seed/types.txt).")
+    var geometry = "type2"
+
+    @Option(help: ArgumentHelp("Time slices sent: 2 (first and last of 20), 20, or a list of slice indices 0-19 such as 0,4,9,19.", valueName: "slices"))
+    var slices = "2"
+
+    @Option(
+        help: ArgumentHelp(
+            "Mean clusters per bunch crossing in the region (Poisson).",
+            discussion: "Default 0.04: HL-LHC at pileup 200 on the layer at 30 mm (docs/readout-sim.md)."))
+    var occupancy = FrameSourceSettings.highLuminosityOccupancy
+
+    @Option(help: "physics: the full chain for every cluster; library: draws from clusters pre-simulated by the full chain.")
+    var mode: FrameSourceSettings.Mode = .library
+
+    @Option(help: "barrel (30 mm, 3.8 T) or endcap (disk at 300 mm).")
+    var layer: FrameSourceSettings.Layer = .barrel
+
+    @Option(help: "pT spectrum: physical (minimum-bias-like) or flat (0-5 GeV).")
+    var spectrum: SpectrumChoice = .physical
+
+    @Option(help: "ADC: flash (thresholds), linear (n bits) or network (the network's signed 4-bit input code).")
+    var adc: ADCChoice = .flash
+
+    @Option(help: ArgumentHelp("Flash ADC thresholds in electrons, increasing: 1, 3, 15 or 255 of them.", valueName: "e,e,e"))
+    var flashThresholds = "400,1600,2400"
+
+    @Option(help: "Linear ADC bits: 2, 4 or 8.")
+    var adcBits = 4
+
+    @Option(help: "Linear ADC step, electrons per count.")
+    var adcStep = 600.0
+
+    @Option(help: "Network input code: mean of sign(q) log2(1 + |q|) over hit pixels (with --encoding-std); default: fitted on 2,000 simulated clusters.")
+    var encodingMean: Double?
+
+    @Option(help: "Network input code: standard deviation (with --encoding-mean).")
+    var encodingStd: Double?
+
+    @Option(help: "Equivalent noise charge per sample, electrons.")
+    var noise = 30.0
+
+    @Option(help: "Mean pixel threshold, electrons.")
+    var threshold = 400.0
+
+    @Option(help: "Pixel-to-pixel threshold dispersion (rms), electrons.")
+    var thresholdDispersion = 20.0
+
+    @Option(help: "Seed: the same seed and flags give the same bytes.")
+    var seed: UInt64 = 1
+
+    @Option(
+        help: ArgumentHelp(
+            "ZeroMQ endpoint: tcp://HOST:PORT, ipc://PATH or inproc://NAME.", discussion: "Binds unless prefixed connect:. Default stays on loopback."))
+    var endpoint = "tcp://127.0.0.1:5555"
+
+    @Option(help: "push: lossless pipeline with back-pressure; pub: monitoring tap that drops (and counts) at the high-water mark.")
+    var pattern: StreamPattern = .push
+
+    @Option(name: .customLong("hwm"), help: "High-water mark, messages.")
+    var highWaterMark = 1000
+
+    @Option(help: "Records (clusters) per message.")
+    var batch = 256
+
+    @Option(help: "Longest a record waits in an unfilled batch, microseconds of crossing time (wall time with --realtime).")
+    var flushUs = 1000.0
+
+    @Option(help: "Generator threads (the socket has its own).")
+    var threads = 1
+
+    @Option(help: ArgumentHelp("Stop after this much wall time, with units: ms, s (e.g. 10s).", valueName: "duration"))
+    var duration: String?
+
+    @Option(help: "Stop after this many bunch crossings.")
+    var bunchCrossings: UInt64?
+
+    @Option(help: "Stop after this many clusters.")
+    var clusters: UInt64?
+
+    @Flag(help: "Pace to the wall clock (records leave when their crossing has happened) instead of as fast as possible.")
+    var realtime = false
+
+    @Flag(help: "Send the truth labels of every cluster (their own message part).")
+    var truth = false
+
+    @Flag(help: "Send the front end's measured charge (float32 electrons) beside the codes.")
+    var charge = false
+
+    @Option(help: "Also write every message to this run file.")
+    var record: String?
+
+    @Option(help: "Stream this run file again, byte for byte (with --realtime, paced at --rate).")
+    var replay: String?
+
+    @Option(help: "Write the final statistics as JSON to this file.")
+    var statsJSON: String?
+
+    @Option(help: "Run id written in every header.")
+    var runID: UInt64 = 1
+
+    func validate() throws {
+        guard Quantities.frequency(rate) != nil else { throw ValidationError("--rate '\(rate)' is not a positive frequency such as 40MHz, 1kHz or 100Hz") }
+        _ = try keptSlices()
+        do { _ = try SensorGeometry.named(geometry) } catch { throw ValidationError("--geometry: \(error)") }
+        guard occupancy >= 0, occupancy <= 1000, occupancy.isFinite else {
+            throw ValidationError("--occupancy must be 0 to 1000 clusters per crossing, got \(occupancy)")
+        }
+        guard (1...100_000).contains(batch) else { throw ValidationError("--batch must be 1...100000, got \(batch)") }
+        guard flushUs > 0, flushUs.isFinite else { throw ValidationError("--flush-us must be positive, got \(flushUs)") }
+        guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1...256, got \(threads)") }
+        guard highWaterMark >= 0 else { throw ValidationError("--hwm must not be negative, got \(highWaterMark)") }
+        if let duration, Quantities.duration(duration) == nil { throw ValidationError("--duration '\(duration)' is not a duration such as 10s or 500ms") }
+        if (encodingMean == nil) != (encodingStd == nil) { throw ValidationError("--encoding-mean and --encoding-std go together") }
+        if let s = encodingStd, !(s > 0) { throw ValidationError("--encoding-std must be positive, got \(s)") }
+        if let replay, !FileManager.default.fileExists(atPath: replay) { throw ValidationError("--replay \(replay): no such file") }
+        let scheme = endpoint.replacingOccurrences(of: "bind:", with: "").replacingOccurrences(of: "connect:", with: "")
+        guard ["tcp://", "ipc://", "inproc://"].contains(where: { scheme.hasPrefix($0) }) else {
+            throw ValidationError("--endpoint '\(endpoint)' is not a tcp://, ipc:// or inproc:// endpoint")
+        }
+        do { try frontEndSettings(encoding: nil).validate() } catch { throw ValidationError("front end: \(error)") }
     }
+
+    /// --slices as indices of the 20 simulated slices.
+    func keptSlices() throws -> [Int] {
+        switch slices {
+        case "2": return [0, 19]
+        case "20": return Array(0..<20)
+        default:
+            let parts = slices.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard parts.count > 1 || slices.contains(","), parts.allSatisfy({ $0 != nil }) else {
+                throw ValidationError("--slices '\(slices)': give 2, 20 or a comma-separated list of slice indices 0-19")
+            }
+            let list = parts.map { $0! }
+            guard list.allSatisfy({ (0...19).contains($0) }), zip(list, list.dropFirst()).allSatisfy({ $0 < $1 }) else {
+                throw ValidationError("--slices '\(slices)': indices must be 0-19 and increasing")
+            }
+            return list
+        }
+    }
+
+    func frontEndSettings(encoding: InputEncoding?) throws -> FrontEndSettings {
+        var f = FrontEndSettings()
+        f.noise = noise
+        f.threshold = threshold
+        f.thresholdDispersion = thresholdDispersion
+        switch adc {
+        case .flash:
+            let t = flashThresholds.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard t.allSatisfy({ $0 != nil }) else { throw ValidationError("--flash-thresholds '\(flashThresholds)' is not a list of numbers") }
+            f.adc = .flash(thresholds: t.map { $0! })
+        case .linear: f.adc = .linear(bits: adcBits, lsb: adcStep)
+        case .network: f.adc = .networkInput(encoding ?? InputEncoding(mean: 10, std: 1))
+        }
+        return f
+    }
+
+    func run() throws {
+        installStopSignals()
+        let interactive = isatty(STDERR_FILENO) == 1
+        let note: (String) -> Void = { FileHandle.standardError.write(Data("readout-sim: \($0)\n".utf8)) }
+        let hz = Quantities.frequency(rate)!
+        var c = FrontEndService.Configuration()
+        c.endpoint = endpoint
+        c.pattern = pattern
+        c.highWaterMark = highWaterMark
+        c.batch = batch
+        c.flushInterval = .nanoseconds(Int64(flushUs * 1000))
+        c.threads = threads
+        c.maxCrossings = bunchCrossings
+        c.maxClusters = clusters
+        c.maxDuration = duration.flatMap(Quantities.duration)
+        c.realtime = realtime
+        c.runID = runID
+        let context = try Context()
+        let status: (FrontEndStats) -> Void = { s in
+            guard interactive else { return }
+            let line = String(
+                format: "\r%.0f clusters/s, %.1f MB/s, real-time factor %.3f, %llu crossings, %llu dropped   ", s.clustersPerS, s.megabytesPerS,
+                s.realTimeFactor, s.bunchCrossings, s.droppedRecords)
+            FileHandle.standardError.write(Data(line.utf8))
+        }
+
+        let stats: FrontEndStats
+        if let replay {
+            note("replaying \(replay) on \(endpoint)\(realtime ? " at \(rate)" : "")")
+            do {
+                stats = try FrontEndService.replay(replay, context: context, configuration: c, rate: realtime ? hz : nil, stop: stopFlag, progress: status)
+            } catch let e as ZMQError {
+                throw ValidationError("--endpoint \(endpoint): \(e)")
+            }
+        } else {
+            // The socket first: a bad endpoint is reported before any simulation starts.
+            var sender: StreamSender
+            do {
+                sender = try FrontEndService.sender(context: context, configuration: c, record: record)
+            } catch let e as ZMQError {
+                throw ValidationError("--endpoint \(endpoint): \(e)")
+            } catch {
+                throw ValidationError("--record \(record ?? ""): \(error)")
+            }
+            var settings = FrameSourceSettings()
+            settings.simulation.sensor = try Sensor(geometry: .named(geometry))
+            settings.keptSlices = try keptSlices()
+            settings.mode = mode
+            settings.layer = layer
+            settings.spectrum = spectrum == .flat ? .flat() : .minimumBias()
+            settings.rate = hz
+            settings.occupancy = occupancy
+            settings.includeTruth = truth
+            settings.includeCharge = charge
+            settings.seed = seed
+            var encoding: InputEncoding? = nil
+            if adc == .network {
+                encoding = try encodingMean.map { InputEncoding(mean: $0, std: encodingStd!) } ?? fittedEncoding(settings)
+                note(String(format: "network input code: mean %.4f, std %.4f", encoding!.mean, encoding!.std))
+            }
+            settings.frontEnd = try frontEndSettings(encoding: encoding)
+            if mode == .library { note("simulating the cluster library (\(settings.libraryGrid.entries) clusters, all cores) ...") }
+            let source: FrameSource
+            do {
+                source = try FrameSource(settings)
+            } catch { throw ValidationError("\(error)") }
+            var service = FrontEndService(source: source, sender: sender, configuration: c)
+            note("\(mode.rawValue) mode, \(settings.simulation.sensor.geometry), \(rate), occupancy \(occupancy); \(pattern) on \(service.endpoint)")
+            stats = try service.run(stop: stopFlag, progress: status)
+        }
+        if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
+        print(
+            "\(stats.bunchCrossings) bunch crossings (\(String(format: "%.6f", stats.simulatedSeconds)) s simulated), \(stats.clusters) clusters in \(stats.messages) messages, \(stats.bytes) bytes"
+        )
+        print(
+            String(
+                format: "%.0f clusters/s, %.2f MB/s, real-time factor %.3f over %.2f s wall; dropped %llu; end-of-run %@ (%@)", stats.clustersPerS,
+                stats.megabytesPerS, stats.realTimeFactor, stats.wallSeconds, stats.droppedRecords, stats.endOfRunDelivered ? "delivered" : "NOT delivered",
+                stats.stopReason))
+        if let statsJSON {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+            try encoder.encode(stats).write(to: URL(fileURLWithPath: statsJSON))
+        }
+    }
+
+    /// Mean and spread of sign(q) log2(1 + |q|) over the hit pixels of 2,000 clusters of this
+    /// configuration, as the seed standardizes with its dataset's statistics.
+    func fittedEncoding(_ settings: FrameSourceSettings) throws -> InputEncoding {
+        let sim = try ClusterSimulator(settings.simulation)
+        var tracks = BarrelTracks(spectrum: settings.spectrum, geometry: settings.simulation.sensor.geometry)
+        var rng = SplitMix64(seed: settings.seed ^ 0xE4C0DE)
+        var charges: [Float] = []
+        for _ in 0..<2000 {
+            let c = sim.simulate(tracks.next(&rng)!, rng: &rng).charge
+            for k in settings.keptSlices { charges += c[(k * 273)..<((k + 1) * 273)] }
+        }
+        guard let e = InputEncoding.fit(charges: charges) else { throw ValidationError("cannot fit the network input code: no charge simulated") }
+        return e
+    }
+}
+
+/// SIGINT and SIGTERM set the stop flag. They are also unblocked: a process started by a
+/// parent that blocks them (some launchers do) would otherwise never see them.
+func installStopSignals() {
+    signal(SIGINT) { _ in stopFlag.stop() }
+    signal(SIGTERM) { _ in stopFlag.stop() }
+    var set = sigset_t()
+    sigemptyset(&set)
+    sigaddset(&set, SIGINT)
+    sigaddset(&set, SIGTERM)
+    pthread_sigmask(SIG_UNBLOCK, &set, nil)
 }

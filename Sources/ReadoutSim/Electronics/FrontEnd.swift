@@ -50,6 +50,8 @@ public struct FrontEnd: Sendable {
     let noiseHitProbability: [Double]
     let meanNoiseHitProbability: Double
     let transfer: ADCTransfer
+    /// Probability that a frame has no noise-only hit, exp(-expected hits).
+    let noNoiseHitProbability: Double
     let minimumThreshold: Float
     let gaussian: [Float]
 
@@ -66,6 +68,7 @@ public struct FrontEnd: Sendable {
         noiseHitProbability = p
         meanNoiseHitProbability = p.reduce(0, +) / Double(max(p.count, 1))
         transfer = ADCTransfer(settings.adc)
+        noNoiseHitProbability = exp(-meanNoiseHitProbability * Double(rows * columns))
         minimumThreshold = t.min() ?? 0
         gaussian = GaussianTable.shared.values
     }
@@ -157,8 +160,12 @@ public struct FrontEnd: Sendable {
     /// threshold, other slices plain noise.
     func addNoiseHits(codes: inout [Int16], charge: inout [Float]?, isOccupied: (Int) -> Bool, rng: inout some RandomNumberGenerator) -> Int {
         guard settings.noise > 0, meanNoiseHitProbability > 0 else { return 0 }
+        // Most frames have none: one uniform against the precomputed P(0) decides.
+        guard rng.uniform() >= noNoiseHitProbability else { return 0 }
         let perSlice = rows * columns, last = (slices - 1) * perSlice
-        let hits = rng.poisson(mean: meanNoiseHitProbability * Double(perSlice))
+        // At least one hit: the Poisson count conditioned on being positive.
+        var hits = 0
+        repeat { hits = rng.poisson(mean: meanNoiseHitProbability * Double(perSlice)) } while hits == 0
         var added = 0
         for _ in 0..<hits {
             let i = Int(rng.uniform() * Double(perSlice))

@@ -12,9 +12,11 @@ public struct Track: Sendable, Equatable {
     /// Momentum in GeV and charge sign (+1 or -1).
     public var momentum: Double
     public var charge: Double
-    /// Signed transverse momentum (GeV) and the module's y coordinate (mm), carried as truth.
+    /// Signed transverse momentum (GeV) and the hit's module coordinates (mm): y (bending
+    /// direction, the y-local truth label) and x (along the beam on a barrel layer).
     public var pt: Double
     public var yModule: Double
+    public var xModule: Double
     /// Rest mass in GeV (charged pion by default).
     public var mass: Double
     /// A flipped module is the unflipped one turned over about x: its Lorentz drift goes to
@@ -25,7 +27,8 @@ public struct Track: Sendable, Equatable {
 
     public init(
         cotAlpha: Double, cotBeta: Double, xMidplane: Double = 0, yMidplane: Double = 0,
-        momentum: Double = 10, charge: Double = 1, pt: Double? = nil, yModule: Double = 0, mass: Double = Track.pionMass, flipped: Bool = false
+        momentum: Double = 10, charge: Double = 1, pt: Double? = nil, yModule: Double = 0, xModule: Double = 0, mass: Double = Track.pionMass,
+        flipped: Bool = false
     ) {
         self.cotAlpha = cotAlpha
         self.cotBeta = cotBeta
@@ -35,6 +38,7 @@ public struct Track: Sendable, Equatable {
         self.charge = charge
         self.pt = pt ?? charge * momentum
         self.yModule = yModule
+        self.xModule = xModule
         self.mass = mass
         self.flipped = flipped
     }

@@ -62,6 +62,6 @@ public struct TrackList: TrackSource {
         let hit = geometry.centralHit(&rng)
         return Track(
             cotAlpha: e.cotAlpha, cotBeta: e.cotBeta, xMidplane: hit.x, yMidplane: hit.y, momentum: e.momentum,
-            charge: e.pt < 0 ? -1 : 1, pt: e.pt, yModule: e.yModule, flipped: e.flipped)
+            charge: e.pt < 0 ? -1 : 1, pt: e.pt, yModule: e.yModule, xModule: e.xModule, flipped: e.flipped)
     }
 }

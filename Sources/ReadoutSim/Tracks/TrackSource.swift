@@ -46,7 +46,7 @@ public struct BarrelTracks: TrackSource {
             let hit = geometry.centralHit(&rng)
             return Track(
                 cotAlpha: sinh(eta), cotBeta: kinematics.cotBeta(pt: q * pt, y0: y0), xMidplane: hit.x, yMidplane: hit.y,
-                momentum: pt * cosh(eta), charge: q, pt: q * pt, yModule: y0)
+                momentum: pt * cosh(eta), charge: q, pt: q * pt, yModule: y0, xModule: kinematics.radius * sinh(eta))
         }
     }
 }
@@ -84,7 +84,7 @@ public struct EndcapTracks: TrackSource {
             let p = pt * (1 + 1 / (tanTheta * tanTheta)).squareRoot()
             return Track(
                 cotAlpha: tanTheta, cotBeta: q * tan(asin(r / (2 * curvature))) * tanTheta, xMidplane: hit.x, yMidplane: hit.y,
-                momentum: p, charge: q, pt: q * pt, yModule: 0)
+                momentum: p, charge: q, pt: q * pt, yModule: 0, xModule: r)
         }
     }
 }

@@ -1,0 +1,82 @@
+import Foundation
+import ReadoutProtocol
+import Testing
+import ZeroMQ
+
+@testable import StageServices
+
+/// The readout-sim executable: flags checked with messages that name them, and a clean stop
+/// on SIGTERM. Needs the executables built (`swift build --build-tests`, as scripts/test.sh does).
+@Suite struct ReadoutSimCommandTests {
+    static let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent(".build/debug/readout-sim").path
+
+    static func launch(_ arguments: [String]) throws -> (Process, Pipe, Pipe) {
+        #expect(FileManager.default.isExecutableFile(atPath: binary), "build the executables first: \(binary)")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        return (p, out, err)
+    }
+
+    static func run(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
+        let (p, _, err) = try launch(arguments)
+        let data = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test(arguments: [
+        (["--rate", "40XHz"], "--rate"), (["--rate", "-1MHz"], "--rate"), (["--slices", "21"], "--slices"), (["--slices", "3,2"], "--slices"),
+        (["--geometry", "type9"], "--geometry"), (["--endpoint", "udp://127.0.0.1:5"], "--endpoint"), (["--occupancy", "-1"], "--occupancy"),
+        (["--flash-thresholds", "400,300,2400"], "threshold"), (["--duration", "10"], "--duration"), (["--batch", "0"], "--batch"),
+    ])
+    func badFlagsExitNonZeroNamingTheFlag(arguments: [String], flag: String) throws {
+        let r = try Self.run(arguments + ["--bunch-crossings", "1"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains(flag), "stderr: \(r.stderr)")
+    }
+
+    @Test func anEndpointThatCannotBindIsReported() throws {
+        let ctx = try Context()
+        let holder = try Socket(ctx, .pull)
+        let taken = try holder.bind("tcp://127.0.0.1:*")
+        let r = try Self.run(["--mode", "physics", "--endpoint", taken, "--bunch-crossings", "10"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("--endpoint") && r.stderr.contains("Address already in use"), "stderr: \(r.stderr)")
+    }
+
+    /// SIGTERM mid-run: the end-of-run still comes, its totals match what arrived, exit 0.
+    @Test func sigtermEndsTheRunCleanly() throws {
+        let ctx = try Context()
+        var receiver = try StreamReceiver(context: ctx, endpoint: "tcp://127.0.0.1:*", pattern: .push, bind: true)
+        let (p, out, _) = try Self.launch(["--mode", "physics", "--endpoint", "connect:" + receiver.endpoint, "--batch", "16"])
+        var records = 0, eor: EndOfRun?, signalled = false
+        while let m = try receiver.next(timeout: .seconds(60)) {
+            if case .frames(let b) = m.payload {
+                records += b.count
+                if !signalled && records >= 64 {
+                    p.terminate()  // SIGTERM
+                    signalled = true
+                }
+            }
+            if case .endOfRun(let e) = m.payload {
+                eor = e
+                break
+            }
+        }
+        // Never hang the suite: a producer still running 30 s after its end-of-run is killed.
+        let deadline = Date().addingTimeInterval(30)
+        while p.isRunning && Date() < deadline { usleep(10_000) }
+        if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        let summary = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(signalled && p.terminationReason == .exit && p.terminationStatus == 0)
+        #expect(eor?.records == UInt64(records))
+        #expect(summary.contains("end-of-run delivered (signal)"), "summary: \(summary)")
+    }
+}
