@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Compares `smartpix bench transport` with libzmq's own perf tools (local_thr/remote_thr over
-# tcp loopback, inproc_thr) on this machine, in one sitting, at 600 B and 16 KiB messages.
+# tcp loopback, inproc_thr) on this machine, in one sitting, at 600 B and 16 KiB messages and
+# at any sizes listed in SIZES ("SIZE:COUNT ...", e.g. SIZES="43310:100000" for the message
+# size `smartpix bench frontend` prints).
 # The perf tools are built from Debian's zeromq3 source package (the same libzmq as linked)
 # in a cache folder outside the repository; nothing fetched is committed.
 # Each figure is the best of ROUNDS runs (default 3), the two sides interleaved, because a
@@ -48,7 +50,9 @@ best() { sort -n | tail -n 1; }
 ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
 
 printf '%-8s %8s %10s %14s %14s %7s\n' transport size count "libzmq msg/s" "smartpix msg/s" ratio
-for size_count in "600 $count_small" "16384 $count_large"; do
+extra=()
+for s in ${SIZES:-}; do extra+=("${s%%:*} ${s##*:}"); done
+for size_count in "600 $count_small" "16384 $count_large" "${extra[@]}"; do
   read -r size count <<<"$size_count"
   ref_tcp=(); ours_tcp=(); ref_inproc=(); ours_inproc=()
   for ((i = 0; i < rounds; i++)); do

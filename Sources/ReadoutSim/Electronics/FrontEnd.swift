@@ -95,28 +95,37 @@ public struct FrontEnd: Sendable {
     /// The same for a sparse cluster: `pixels` indexes `values` (slices values per pixel,
     /// scaled by `scale`), placed at `row(p)`, `column(p)`; pixels falling outside are cut.
     /// The pixels come in decreasing order of last-slice charge: the loop stops at the first
-    /// one more than 8 noise sigmas below the lowest threshold. `codes` (and `charge` when
-    /// non-nil) are overwritten with the whole frame.
+    /// one more than 8 noise sigmas below the lowest threshold. The frame is written at
+    /// `offset` in `codes` (and `charge` when non-nil): the arrays grow by a frame when they
+    /// end there (so frames can be appended in place), otherwise that frame is overwritten.
     @inline(__always)
     public func digitizeSparse(
         pixels: Range<Int>, row: (Int) -> Int, column: (Int) -> Int, values: [Float], scale: Float,
-        codes: inout [Int16], charge: inout [Float]?, rng: inout some RandomNumberGenerator
+        codes: inout [Int16], charge: inout [Float]?, offset: Int = 0, rng: inout some RandomNumberGenerator
     ) {
         let n = rows * columns * slices
-        if codes.count != n { codes = [Int16](repeating: 0, count: n) } else { codes.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
-        if charge != nil {
-            if charge!.count != n { charge = [Float](repeating: 0, count: n) } else { charge!.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
-        }
+        Self.clearFrame(&codes, offset: offset, count: n)
+        if charge != nil { Self.clearFrame(&charge!, offset: offset, count: n) }
         let floor = minimumThreshold - 8 * Float(settings.noise)
         for p in pixels {
             if values[p * slices + slices - 1] * scale < floor { break }
             let r = row(p), c = column(p)
             guard r >= 0, r < rows, c >= 0, c < columns else { continue }
-            _ = keep(pixel: r * columns + c, values: { values[p * slices + $0] }, scale: scale, codes: &codes, charge: &charge, rng: &rng)
+            _ = keep(
+                pixel: r * columns + c, values: { values[p * slices + $0] }, scale: scale, codes: &codes, charge: &charge, offset: offset, rng: &rng)
         }
         _ = addNoiseHits(
-            codes: &codes, charge: &charge,
+            codes: &codes, charge: &charge, offset: offset,
             isOccupied: { i in pixels.contains { p in values[p * slices + slices - 1] != 0 && row(p) * columns + column(p) == i } }, rng: &rng)
+    }
+
+    static func clearFrame<T: Numeric>(_ a: inout [T], offset: Int, count n: Int) {
+        if a.count <= offset {
+            a.append(contentsOf: repeatElement(0, count: offset + n - a.count))
+        } else {
+            if a.count < offset + n { a.append(contentsOf: repeatElement(0, count: offset + n - a.count)) }
+            a.withUnsafeMutableBufferPointer { UnsafeMutableBufferPointer(rebasing: $0[offset..<(offset + n)]).update(repeating: 0) }
+        }
     }
 
     /// One pixel: last-slice charge with noise against the pixel's threshold; if kept, every
@@ -124,7 +133,8 @@ public struct FrontEnd: Sendable {
     /// threshold (odds below 1e-15) is dropped without drawing.
     @inline(__always)
     func keep(
-        pixel i: Int, values: (Int) -> Float, scale: Float, codes: inout [Int16], charge: inout [Float]?, rng: inout some RandomNumberGenerator
+        pixel i: Int, values: (Int) -> Float, scale: Float, codes: inout [Int16], charge: inout [Float]?, offset base: Int = 0,
+        rng: inout some RandomNumberGenerator
     ) -> Bool {
         let perSlice = rows * columns
         let sigma = Float(settings.noise)
@@ -145,7 +155,7 @@ public struct FrontEnd: Sendable {
                     q = values(k) * scale + sigma * g[Int((bits >> (16 * UInt64(used))) & 0xFFFF)]
                     used += 1
                 }
-                let j = k * perSlice + i
+                let j = base + k * perSlice + i
                 codes[j] = transfer.code(q)
                 if charge != nil { charge![j] = q }
             }
@@ -158,7 +168,7 @@ public struct FrontEnd: Sendable {
     /// a pixel with signal are dropped (its noise is already drawn), which thins the count to
     /// the empty pixels exactly. Last-slice value from the Gaussian tail above the pixel's
     /// threshold, other slices plain noise.
-    func addNoiseHits(codes: inout [Int16], charge: inout [Float]?, isOccupied: (Int) -> Bool, rng: inout some RandomNumberGenerator) -> Int {
+    func addNoiseHits(codes: inout [Int16], charge: inout [Float]?, offset: Int = 0, isOccupied: (Int) -> Bool, rng: inout some RandomNumberGenerator) -> Int {
         guard settings.noise > 0, meanNoiseHitProbability > 0 else { return 0 }
         // Most frames have none: one uniform against the precomputed P(0) decides.
         guard rng.uniform() >= noNoiseHitProbability else { return 0 }
@@ -169,7 +179,7 @@ public struct FrontEnd: Sendable {
         var added = 0
         for _ in 0..<hits {
             let i = Int(rng.uniform() * Double(perSlice))
-            guard !isOccupied(i), codes[last + i] == 0, charge?[last + i] ?? 0 == 0 else { continue }
+            guard !isOccupied(i), codes[offset + last + i] == 0, charge?[offset + last + i] ?? 0 == 0 else { continue }
             let t = Double(thresholds[i]) / settings.noise
             var x: Double
             if t <= 1 {
@@ -180,8 +190,8 @@ public struct FrontEnd: Sendable {
             }
             for k in 0..<slices {
                 let q = Float(settings.noise * (k == slices - 1 ? x : rng.gaussian()))
-                codes[k * perSlice + i] = transfer.code(q)
-                if charge != nil { charge![k * perSlice + i] = q }
+                codes[offset + k * perSlice + i] = transfer.code(q)
+                if charge != nil { charge![offset + k * perSlice + i] = q }
             }
             added += 1
         }

@@ -138,11 +138,12 @@ public struct ClusterLibrary: Sendable {
     }
 
     /// Draws the cluster of `track` through `frontEnd` into `codes` (kept slices x rows x
-    /// columns, overwritten) and, when `charge` is non-nil, the measured charge; fills
-    /// `truth` with the labels (TruthLabel order) unless `includeTruth` is false.
+    /// columns, at `offset`; appended when the array ends there) and, when `charge` is
+    /// non-nil, the measured charge; fills `truth` with the labels (TruthLabel order) unless
+    /// `includeTruth` is false.
     public func draw(
-        _ track: Track, frontEnd: FrontEnd, codes: inout [Int16], charge: inout [Float]?, truth: inout [Float], includeTruth: Bool = true,
-        rng: inout SplitMix64
+        _ track: Track, frontEnd: FrontEnd, codes: inout [Int16], charge: inout [Float]?, offset: Int = 0, truth: inout [Float],
+        includeTruth: Bool = true, rng: inout SplitMix64
     ) {
         let t = track.flipped ? track.mirroredInY : track
         let variant = grid.variants == 1 ? 0 : Int(rng.next() % UInt64(grid.variants))
@@ -154,7 +155,7 @@ public struct ClusterLibrary: Sendable {
         frontEnd.digitizeSparse(
             pixels: from..<to, row: { (place.row + Int(self.dRow[$0])) * flip + self.rows / 2 },
             column: { place.column + Int(self.dColumn[$0]) + self.columns / 2 },
-            values: values, scale: scale, codes: &codes, charge: &charge, rng: &rng)
+            values: values, scale: scale, codes: &codes, charge: &charge, offset: offset, rng: &rng)
         if includeTruth { fillTruth(&truth, track: track, place: place, pairs: Double(pairs[place.entry] * scale)) }
     }
 

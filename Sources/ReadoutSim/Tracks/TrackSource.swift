@@ -41,12 +41,19 @@ public struct BarrelTracks: TrackSource {
             let q: Double = rng.uniform() < 0.5 ? -1 : 1
             let y0 = (2 * rng.uniform() - 1) * moduleHalfWidth
             let eta = (2 * rng.uniform() - 1) * etaMax
-            let r = (kinematics.radius * kinematics.radius + y0 * y0).squareRoot()
-            guard pt > 0, r < 2 * kinematics.curvatureRadius(pt: pt) else { continue }
+            let h = kinematics.radius
+            let r = (h * h + y0 * y0).squareRoot()
+            let sine = r / (2 * kinematics.curvatureRadius(pt: pt))  // sin of the bending angle
+            guard pt > 0, sine < 1 else { continue }
             let hit = geometry.centralHit(&rng)
+            // tan(atan(a) - q asin(s)) = (a - b) / (1 + a b) with b = q s / sqrt(1 - s^2): the
+            // kinematics of physics.md with one square root instead of three trigonometric calls.
+            let a = y0 / h, b = q * sine / (1 - sine * sine).squareRoot()
+            let e = exp(eta)
+            let sinhEta = (e - 1 / e) / 2, coshEta = (e + 1 / e) / 2
             return Track(
-                cotAlpha: sinh(eta), cotBeta: kinematics.cotBeta(pt: q * pt, y0: y0), xMidplane: hit.x, yMidplane: hit.y,
-                momentum: pt * cosh(eta), charge: q, pt: q * pt, yModule: y0, xModule: kinematics.radius * sinh(eta))
+                cotAlpha: sinhEta, cotBeta: (a - b) / (1 + a * b), xMidplane: hit.x, yMidplane: hit.y,
+                momentum: pt * coshEta, charge: q, pt: q * pt, yModule: y0, xModule: h * sinhEta)
         }
     }
 }

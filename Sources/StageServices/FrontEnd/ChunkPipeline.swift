@@ -2,10 +2,10 @@ import Dispatch
 import ReadoutSim
 import Synchronization
 
-/// Worker threads generating chunks of crossings ahead of the socket thread, which takes
-/// them strictly in order. At most `window` chunks exist at a time (generated and not yet
-/// taken), so a blocked socket (PUSH back-pressure) stops the workers instead of filling
-/// memory.
+/// Worker threads generating blocks of crossings (16 chunks of 1,024) ahead of the socket
+/// thread, which takes them strictly in order. At most 2 x threads + 2 blocks exist at a
+/// time (generated and not yet taken), so a blocked socket (PUSH back-pressure) stops the
+/// workers instead of filling memory.
 final class ChunkPipeline: Sendable {
     private let source: FrameSource
     private let results = Mutex<[Int: FrameChunk]>([:])
@@ -15,6 +15,7 @@ final class ChunkPipeline: Sendable {
     private let halted = Atomic<Bool>(false)
     /// Chunks from this index on are never generated.
     private let limit: Int
+    static let chunksPerBlock = 16
     private let workers = Mutex<[WorkerThread]>([])
 
     init(source: FrameSource, threads: Int, limit: Int) {
@@ -31,17 +32,18 @@ final class ChunkPipeline: Sendable {
         while !halted.load(ordering: .relaxed) {
             guard slots.wait(timeout: .now() + .milliseconds(50)) == .success else { continue }
             let i = nextIndex.add(1, ordering: .relaxed).oldValue
-            guard i < limit, !halted.load(ordering: .relaxed) else {
+            let first = i * Self.chunksPerBlock
+            guard first < limit, !halted.load(ordering: .relaxed) else {
                 slots.signal()
                 return
             }
-            let chunk = source.chunk(i)
+            let chunk = source.chunks(first..<min(first + Self.chunksPerBlock, limit))
             results.withLock { $0[i] = chunk }
             ready.signal()
         }
     }
 
-    /// Chunk `index` once generated, or nil if it is not ready within `timeout`.
+    /// Block `index` once generated, or nil if it is not ready within `timeout`.
     func take(_ index: Int, timeout: Duration) -> FrameChunk? {
         let deadline = DispatchTime.now() + .nanoseconds(Int(timeout.nanoseconds))
         while true {

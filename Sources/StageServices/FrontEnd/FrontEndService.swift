@@ -109,7 +109,7 @@ public struct FrontEndService: ~Copyable {
                 reason = "duration"
                 break
             }
-            if index >= chunkLimit {
+            if index * ChunkPipeline.chunksPerBlock >= chunkLimit {
                 reason = "crossings"
                 break
             }
@@ -117,7 +117,7 @@ public struct FrontEndService: ~Copyable {
             index += 1
             if c.realtime {
                 // Records leave once their crossings have happened on the wall clock.
-                let due = start + .nanoseconds(Int64(source.time(ofCrossing: chunk.firstBunchCrossing + chunkCrossings)))
+                let due = start + .nanoseconds(Int64(source.time(ofCrossing: chunk.firstBunchCrossing + UInt64(chunk.crossings))))
                 while clock.now < due && !stop.isStopped { pause(until: min(due, clock.now + .microseconds(200))) }
             }
             let pixels = source.shape.pixels
@@ -140,7 +140,7 @@ public struct FrontEndService: ~Copyable {
                     break run
                 }
             }
-            crossings = min(chunk.firstBunchCrossing + chunkCrossings, crossingLimit)
+            crossings = min(chunk.firstBunchCrossing + UInt64(chunk.crossings), crossingLimit)
             if batch.count > 0, source.time(ofCrossing: crossings) - batchOpened >= flushNs { try send(&batch, through: crossings, sender: &sender) }
             if clock.now - lastProgress >= .milliseconds(500) {
                 lastProgress = clock.now
