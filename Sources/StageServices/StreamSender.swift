@@ -26,6 +26,11 @@ public struct StreamSender: ~Copyable {
     /// leave. A socket closes with libzmq's linger; a short one would drop the end of a run
     /// that a slow consumer has not yet taken.
     public var closeLinger: Duration = .seconds(10)
+    /// When set, a PUSH send blocked by back-pressure gives up once this flag is set and
+    /// `stopPatience` has passed (the message is then counted as dropped): a stage asked to
+    /// stop by SIGINT/SIGTERM must not wait forever for a consumer that is gone.
+    public var interrupt: StopFlag?
+    public var stopPatience: Duration = .seconds(1)
 
     /// - Parameters:
     ///   - endpoint: `tcp://127.0.0.1:5555`, `ipc:///tmp/x`, `inproc://x`; binds unless prefixed `connect:`.
@@ -54,9 +59,26 @@ public struct StreamSender: ~Copyable {
         }
         let parts = message.encode()
         try record(parts)
-        let sent = try socket.send(multipart: parts, dontWait: pattern == .pub)
+        let sent = try deliver(parts)
         if sent { bytesSent += UInt64(parts.reduce(0) { $0 + $1.count }) }
         return sent
+    }
+
+    /// PUB: never waits. PUSH: waits for room, unless `interrupt` is set and stays set for
+    /// `stopPatience`.
+    private func deliver(_ parts: [[UInt8]]) throws -> Bool {
+        if pattern == .pub { return try socket.send(multipart: parts, dontWait: true) }
+        guard let interrupt else { return try socket.send(multipart: parts) }
+        var deadline: ContinuousClock.Instant?
+        while true {
+            if try socket.send(multipart: parts, dontWait: true) { return true }
+            if interrupt.isStopped {
+                let now = ContinuousClock.now
+                if deadline == nil { deadline = now + stopPatience }
+                if now >= deadline! { return false }
+            }
+            _ = try socket.poll(.writable, timeout: .milliseconds(50))
+        }
     }
 
     /// Sends a message exactly as recorded (replay): same bytes, same sequence number.
@@ -64,7 +86,7 @@ public struct StreamSender: ~Copyable {
     @discardableResult
     public mutating func sendRecorded(_ parts: [[UInt8]]) throws -> Bool {
         try record(parts)
-        let sent = try socket.send(multipart: parts, dontWait: pattern == .pub)
+        let sent = try deliver(parts)
         if sent { bytesSent += UInt64(parts.reduce(0) { $0 + $1.count }) }
         return sent
     }
@@ -131,8 +153,9 @@ public struct StreamSender: ~Copyable {
     }
 
     /// Closes the run and returns the totals it carried. With PUSH this blocks until a
-    /// consumer takes it (or the context shuts down). With PUB it is retried for up to
-    /// `patience` while subscribers are full; `delivered` says whether it got out.
+    /// consumer takes it (or the context shuts down, or `interrupt` has been set for
+    /// `stopPatience`). With PUB it is retried for up to `patience` while subscribers are
+    /// full; `delivered` says whether it got out.
     public mutating func sendEndOfRun(bunchCrossing: UInt64, patience: Duration = .seconds(1)) throws -> (totals: EndOfRun, delivered: Bool) {
         let final = totals
         let message = StreamMessage(runID: runID, streamID: streamID, sequence: nextSequence, firstBunchCrossing: bunchCrossing, payload: .endOfRun(final))
@@ -141,9 +164,10 @@ public struct StreamSender: ~Copyable {
         try record(parts)
         try? recorder?.flush()
         try socket.setLinger(closeLinger)
+        if pattern == .push { return (final, try deliver(parts)) }
         let deadline = ContinuousClock.now + patience
         while true {
-            if try socket.send(multipart: parts, dontWait: pattern == .pub) { return (final, true) }
+            if try socket.send(multipart: parts, dontWait: true) { return (final, true) }
             // The same message again (same sequence number): it was never delivered.
             while try socket.receive(into: drain, dontWait: true) {}
             if ContinuousClock.now >= deadline { return (final, false) }

@@ -253,7 +253,7 @@ struct ReadoutSimCommand: ParsableCommand {
             settings.seed = seed
             var encoding: InputEncoding? = nil
             if adc == .network {
-                encoding = try encodingMean.map { InputEncoding(mean: $0, std: encodingStd!) } ?? fittedEncoding(settings)
+                encoding = try encodingMean.map { InputEncoding(mean: $0, std: encodingStd!) } ?? settings.fittedInputEncoding()
                 note(String(format: "network input code: mean %.4f, std %.4f", encoding!.mean, encoding!.std))
             }
             settings.frontEnd = try frontEndSettings(encoding: encoding)
@@ -280,21 +280,6 @@ struct ReadoutSimCommand: ParsableCommand {
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
             try encoder.encode(stats).write(to: URL(fileURLWithPath: statsJSON))
         }
-    }
-
-    /// Mean and spread of sign(q) log2(1 + |q|) over the hit pixels of 2,000 clusters of this
-    /// configuration, as the seed standardizes with its dataset's statistics.
-    func fittedEncoding(_ settings: FrameSourceSettings) throws -> InputEncoding {
-        let sim = try ClusterSimulator(settings.simulation)
-        var tracks = BarrelTracks(spectrum: settings.spectrum, geometry: settings.simulation.sensor.geometry)
-        var rng = SplitMix64(seed: settings.seed ^ 0xE4C0DE)
-        var charges: [Float] = []
-        for _ in 0..<2000 {
-            let c = sim.simulate(tracks.next(&rng)!, rng: &rng).charge
-            for k in settings.keptSlices { charges += c[(k * 273)..<((k + 1) * 273)] }
-        }
-        guard let e = InputEncoding.fit(charges: charges) else { throw ValidationError("cannot fit the network input code: no charge simulated") }
-        return e
     }
 }
 

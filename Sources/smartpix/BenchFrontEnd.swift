@@ -51,7 +51,9 @@ struct BenchFrontEnd: ParsableCommand {
             let source = try FrameSource(settings)
             for transport in [TransportBenchmark.Transport.inproc, .tcp] {
                 let r = try bench.run(mode: mode, transport: transport, source: source)
-                guard r.complete else { throw ValidationError("\(mode.rawValue) over \(transport.rawValue): received \(r.receivedRecords) records, the end-of-run says otherwise") }
+                guard r.complete else {
+                    throw ValidationError("\(mode.rawValue) over \(transport.rawValue): received \(r.receivedRecords) records, the end-of-run says otherwise")
+                }
                 runs.append(r)
                 if !json {
                     let s = r.stats

@@ -1,62 +1,128 @@
 import ArgumentParser
 import Foundation
+import OnPixelInference
+import Randomness
 import ReadoutProtocol
+import ReadoutSim
 import StageServices
 import ZeroMQ
 
 struct Pipeline: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "The whole chain in one process, stages joined by inproc sockets.",
+        abstract: "The whole chain in one process: front end -> on-pixel inference -> a consumer that accounts for every cluster.",
         discussion: """
-            What exists so far: a test-pattern front end (synthetic codes, not physics) streaming \
-            over an inproc PUSH/PULL pair to a consumer that checks every code and proves \
-            completeness against the end-of-run totals. The sensor simulation, on-pixel \
-            inference and trigger filter join this chain as they are built.
+            The front end (readout-sim's FrameSource: barrel tracks at 40 MHz, default occupancy, \
+            cluster library or full physics, front end emitting the network's 4-bit input code for \
+            the first and last of 20 slices) streams over inproc PUSH/PULL to the inference stage \
+            (onpixel-infer's service, integer engine), whose prediction batches go over inproc to a \
+            consumer. The run ends with end-of-run totals at each hop; the command exits 0 when \
+            every cluster produced got exactly one prediction, 3 otherwise. Without --model the \
+            network has random (untrained) weights of the seed architecture: the chain's data flow, \
+            clock and integer arithmetic are real, its predictions are not physics.
             """
     )
 
-    @Option(help: "Frames messages to stream.")
-    var messages = 2000
+    @Option(help: "Bunch crossings to simulate (4,000,000 = 0.1 s of LHC time).")
+    var crossings: UInt64 = 4_000_000
 
-    @Option(help: "Records (clusters) per message.")
-    var batch = 64
+    @Option(help: "Front end: library or physics.")
+    var mode: FrameSourceSettings.Mode = .library
 
-    @Option(help: "Seed of the test pattern.")
+    @Option(help: "Model file (docs/model-format.md) with 2 slices; default: random weights.")
+    var model: String?
+
+    @Option(help: "Inference threads.")
+    var threads = 1
+
+    @Option(help: "Seed of the simulation and of the random model.")
     var seed: UInt64 = 1
 
     func validate() throws {
-        guard messages >= 0 else { throw ValidationError("--messages must not be negative, got \(messages)") }
-        guard (1...100_000).contains(batch) else { throw ValidationError("--batch must be 1...100000, got \(batch)") }
+        guard crossings >= 1, crossings <= 4_000_000_000 else { throw ValidationError("--crossings must be 1 to 4e9, got \(crossings)") }
+        guard (1...64).contains(threads) else { throw ValidationError("--threads must be 1...64, got \(threads)") }
     }
 
     func run() throws {
+        var settings = FrameSourceSettings()
+        settings.mode = mode
+        settings.seed = seed
+        var network: QuantizedModel
+        if let model {
+            do { network = try ModelFile.load(path: model) } catch { throw ValidationError("--model \(error)") }
+            guard network.architecture.slices == 2 else {
+                throw ValidationError("--model: the pipeline sends 2 slices; the model takes \(network.architecture.slices)")
+            }
+        } else {
+            var rng = SplitMix64(seed: seed)
+            network = QuantizedModel.random(.smartPixels(slices: 2), using: &rng)
+        }
+        // The front end emits the network's input code with the model's constants.
+        let encoding = try network.inputEncoding ?? settings.fittedInputEncoding()
+        network.inputEncoding = encoding
+        settings.frontEnd.adc = .networkInput(encoding)
+        printProgress("pipeline: preparing the \(mode.rawValue) front end ...")
+        let source = try FrameSource(settings)
+
         let context = try Context()
-        let endpoint = "inproc://pipeline-frames"
-        var receiver = try StreamReceiver(context: context, endpoint: "bind:" + endpoint, pattern: .push)
-        let producer = TestPatternProducer(source: TestPatternSource(seed: seed), messages: messages, batch: batch, runID: seed)
-        let frontEnd = WorkerThread(name: "front-end") {
+        var consumer = try StreamReceiver(context: context, endpoint: "connect:inproc://pipeline-predictions", pattern: .push)
+        let inferenceStats = SharedResult<InferenceStats>()
+        let frontEndStats = SharedResult<FrontEndStats>()
+        let m = network, n = crossings, t = threads
+        let inference = WorkerThread(name: "inference") {
             do {
-                var sender = try StreamSender(context: context, endpoint: "connect:" + endpoint, pattern: .push, runID: producer.runID)
-                _ = try producer.run(on: &sender)
+                var c = InferenceService.Configuration(input: "connect:inproc://pipeline-frames", output: "bind:inproc://pipeline-predictions")
+                c.threads = t
+                var service = try InferenceService(model: m, context: context, configuration: c)
+                inferenceStats.set(try service.run(stop: StopFlag()))
             } catch {
-                FileHandle.standardError.write(Data("front end failed: \(error)\n".utf8))
+                printProgress("inference failed: \(error)")
                 context.shutdown()
             }
         }
-        print("pipeline: test-pattern front end -> inproc PUSH/PULL -> checking consumer (\(messages) x \(batch) records of 13x21x20, 2-bit codes)")
-        let s = try receiver.consumeRun(idleTimeout: .seconds(30), verifyPattern: seed)
+        let frontEnd = WorkerThread(name: "front end") {
+            do {
+                var c = FrontEndService.Configuration()
+                c.endpoint = "bind:inproc://pipeline-frames"
+                c.maxCrossings = n
+                var service = try FrontEndService(source: source, context: context, configuration: c)
+                frontEndStats.set(try service.run(stop: StopFlag()))
+            } catch {
+                printProgress("front end failed: \(error)")
+                context.shutdown()
+            }
+        }
+        print(
+            "pipeline: \(mode.rawValue) front end (type 2, 40 MHz, occupancy \(settings.occupancy), 4-bit input code) -> inproc -> integer network '\(network.name)' -> inproc -> consumer"
+        )
+        let s = try consumer.consumeRun(idleTimeout: .seconds(120))
         frontEnd.join()
+        inference.join()
+        guard let f = frontEndStats.value, let i = inferenceStats.value else { throw ExitCode(3) }
         print(
             String(
-                format: "received %llu records in %llu messages, %.1f MB, in %.3f s: %.0f records/s", s.records, s.dataMessages, Double(s.bytes) / 1e6,
-                s.seconds, Double(s.records) / max(s.seconds, 1e-9)))
+                format: "front end: %llu crossings (%.3f s of LHC time), %llu clusters, real-time factor %.2f", f.bunchCrossings, f.simulatedSeconds,
+                f.clusters, f.realTimeFactor))
         print(
-            "end-of-run: \(s.recordsSent.map(String.init) ?? "missing") records sent; missing messages \(s.missingMessages); malformed \(s.malformed); pattern mismatches \(s.patternMismatches)"
+            String(
+                format: "inference: %llu events, %.0f events/s, latency p50 %llu ns, p99 %llu ns, max %llu ns; skipped %llu", i.events, i.eventsPerS,
+                i.latencyP50Ns, i.latencyP99Ns, i.latencyMaxNs, i.skippedRecords))
+        print(
+            "consumer: \(s.records) predictions in \(s.dataMessages) messages; end-of-run says \(s.recordsSent.map(String.init) ?? "nothing"); missing messages \(s.missingMessages)"
         )
-        guard s.complete, s.patternMismatches == 0 else {
+        guard s.complete, s.records == f.clusters, i.skippedRecords == 0, i.upstreamRecordsSent == f.clusters else {
             print("pipeline: INCOMPLETE")
             throw ExitCode(3)
         }
-        print("pipeline: complete, every record accounted for")
+        print("pipeline: complete, every cluster has its prediction")
     }
+}
+
+extension FrameSourceSettings.Mode: ExpressibleByArgument {}
+
+/// A result handed from a stage thread to the main thread.
+final class SharedResult<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: T?
+    func set(_ v: T) { lock.withLock { stored = v } }
+    var value: T? { lock.withLock { stored } }
 }

@@ -11,10 +11,10 @@ import ZeroMQ
     static let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent(".build/debug/readout-sim").path
 
-    static func launch(_ arguments: [String]) throws -> (Process, Pipe, Pipe) {
-        #expect(FileManager.default.isExecutableFile(atPath: binary), "build the executables first: \(binary)")
+    static func launch(_ arguments: [String], program: String = binary) throws -> (Process, Pipe, Pipe) {
+        #expect(FileManager.default.isExecutableFile(atPath: program), "build the executables first: \(program)")
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
+        p.executableURL = URL(fileURLWithPath: program)
         p.arguments = arguments
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
@@ -78,5 +78,32 @@ import ZeroMQ
         #expect(signalled && p.terminationReason == .exit && p.terminationStatus == 0)
         #expect(eor?.records == UInt64(records))
         #expect(summary.contains("end-of-run delivered (signal)"), "summary: \(summary)")
+    }
+
+    /// The main job end to end: every cluster the front end makes gets one prediction.
+    @Test func pipelineAccountsForEveryCluster() throws {
+        let smartpix = URL(fileURLWithPath: Self.binary).deletingLastPathComponent().appendingPathComponent("smartpix").path
+        let (p, out, _) = try Self.launch(["pipeline", "--mode", "physics", "--crossings", "20000"], program: smartpix)
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "\(text)")
+        #expect(text.contains("pipeline: complete"))
+    }
+
+    /// No consumer at all: PUSH cannot deliver, yet SIGINT still ends the run promptly (the
+    /// blocked sends give up after a bounded patience), exit 0, saying the end-of-run did not
+    /// get out.
+    @Test func sigintWithoutConsumerStillExits() throws {
+        let (p, out, _) = try Self.launch(["--mode", "physics", "--endpoint", "tcp://127.0.0.1:*"])
+        usleep(500_000)
+        kill(p.processIdentifier, SIGINT)
+        let deadline = Date().addingTimeInterval(15)
+        while p.isRunning && Date() < deadline { usleep(10_000) }
+        let stillRunning = p.isRunning
+        if stillRunning { kill(p.processIdentifier, SIGKILL) }
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(!stillRunning && p.terminationStatus == 0)
+        #expect(text.contains("end-of-run NOT delivered (signal)"), "\(text)")
     }
 }

@@ -46,7 +46,8 @@ public struct FrontEndBenchmark: Sendable {
             do {
                 var service = try FrontEndService(source: source, context: context, configuration: c)
                 let stats = try service.run(stop: StopFlag())
-                outcome.value = Result(mode: mode.rawValue, transport: transport.rawValue, stats: stats, meanMessageBytes: 0, receivedRecords: 0, complete: false)
+                outcome.value = Result(
+                    mode: mode.rawValue, transport: transport.rawValue, stats: stats, meanMessageBytes: 0, receivedRecords: 0, complete: false)
             } catch {
                 FileHandle.standardError.write(Data("front end failed: \(error)\n".utf8))
             }

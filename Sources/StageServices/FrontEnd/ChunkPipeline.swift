@@ -61,5 +61,12 @@ final class ChunkPipeline: Sendable {
         let all = workers.withLock { $0 }
         for _ in all { slots.signal() }
         for w in all { w.join() }
+        // Give back the slots of blocks generated but never taken: libdispatch traps when a
+        // semaphore is freed below its initial value. (The wake-ups above may leave it above.)
+        let untaken = results.withLock { r in
+            defer { r.removeAll() }
+            return r.count
+        }
+        for _ in 0..<untaken { slots.signal() }
     }
 }

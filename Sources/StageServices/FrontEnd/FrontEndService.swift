@@ -77,6 +77,7 @@ public struct FrontEndService: ~Copyable {
         stats.mode = s.mode.rawValue
         stats.rateHz = s.rate
         stats.occupancy = s.occupancy
+        sender.interrupt = stop
         try sender.sendRunStart(RunStart(producer: "readout-sim", configurationJSON: configurationJSON()))
 
         let pipeline = ChunkPipeline(source: source, threads: c.threads, limit: chunkLimit)
@@ -182,6 +183,7 @@ public struct FrontEndService: ~Copyable {
         let reader = try RunFileReader(path: path)
         var sender = try StreamSender(
             context: context, endpoint: c.endpoint, pattern: c.pattern, runID: c.runID, streamID: c.streamID, highWaterMark: c.highWaterMark)
+        sender.interrupt = stop
         var stats = FrontEndStats()
         stats.mode = "replay"
         stats.rateHz = rate ?? 0
