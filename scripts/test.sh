@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite: Swift unit and socket tests, then the Python reader against a live
-# Swift stream. Installs what is missing first.
+# The whole test suite: Swift unit and socket tests, then the Python client against live
+# Swift streams and the interop tools (parquet export, Keras import). Installs what is
+# missing first (libzmq3-dev; a .venv with numpy, pyzmq, pytest, h5py, pandas, pyarrow).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 source "$root/scripts/lib/ensure-deps.sh"
