@@ -65,15 +65,15 @@ struct Pipeline: ParsableCommand {
 
         let context = try Context()
         var consumer = try StreamReceiver(context: context, endpoint: "connect:inproc://pipeline-predictions", pattern: .push)
-        let inferenceStats = SharedResult<InferenceStats>()
-        let frontEndStats = SharedResult<FrontEndStats>()
+        let inferenceStats = SharedValue<InferenceStats?>(nil)
+        let frontEndStats = SharedValue<FrontEndStats?>(nil)
         let m = network, n = crossings, t = threads
         let inference = WorkerThread(name: "inference") {
             do {
                 var c = InferenceService.Configuration(input: "connect:inproc://pipeline-frames", output: "bind:inproc://pipeline-predictions")
                 c.threads = t
                 var service = try InferenceService(model: m, context: context, configuration: c)
-                inferenceStats.set(try service.run(stop: StopFlag()))
+                inferenceStats.value = try service.run(stop: StopFlag())
             } catch {
                 printProgress("inference failed: \(error)")
                 context.shutdown()
@@ -85,7 +85,7 @@ struct Pipeline: ParsableCommand {
                 c.endpoint = "bind:inproc://pipeline-frames"
                 c.maxCrossings = n
                 var service = try FrontEndService(source: source, context: context, configuration: c)
-                frontEndStats.set(try service.run(stop: StopFlag()))
+                frontEndStats.value = try service.run(stop: StopFlag())
             } catch {
                 printProgress("front end failed: \(error)")
                 context.shutdown()
@@ -118,11 +118,3 @@ struct Pipeline: ParsableCommand {
 }
 
 extension FrameSourceSettings.Mode: ExpressibleByArgument {}
-
-/// A result handed from a stage thread to the main thread.
-final class SharedResult<T: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: T?
-    func set(_ v: T) { lock.withLock { stored = v } }
-    var value: T? { lock.withLock { stored } }
-}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StageServices
 
 /// Runs a module of the project's Python package (clients/python/smartpix): with
 /// $SMARTPIX_PYTHON, else the package's .venv (made by scripts/test.sh), else python3.
@@ -27,8 +28,8 @@ enum PythonHelper {
         p.standardError = err
         do { try p.run() } catch { throw ValidationError("\(purpose) needs Python (\(interpreter)): \(error)") }
         // Read both pipes while the helper runs (a large output would otherwise block it).
-        let errorData = SharedData()
-        let reader = Thread { errorData.set(err.fileHandleForReading.readDataToEndOfFile()) }
+        let errorData = SharedValue<Data?>(nil)
+        let reader = Thread { errorData.value = err.fileHandleForReading.readDataToEndOfFile() }
         reader.start()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
@@ -39,11 +40,4 @@ enum PythonHelper {
         }
         return data
     }
-}
-
-final class SharedData: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: Data?
-    func set(_ d: Data) { lock.withLock { stored = d } }
-    var value: Data? { lock.withLock { stored } }
 }

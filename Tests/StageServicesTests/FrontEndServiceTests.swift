@@ -39,7 +39,7 @@ import ZeroMQ
         var receiver = try StreamReceiver(context: ctx, endpoint: endpoint, pattern: .push, bind: true)
         let bound = receiver.endpoint
         let source = try Self.source(truth: true)
-        let stats = Box(FrontEndStats())
+        let stats = SharedValue(FrontEndStats())
         let producer = WorkerThread(name: "front end") {
             var c = FrontEndService.Configuration()
             c.endpoint = "connect:" + bound

@@ -14,19 +14,9 @@ func testFrames(first: UInt64, count: Int) -> FrameBatch {
     return b
 }
 
-final class Box<T: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: T
-    init(_ value: T) { stored = value }
-    var value: T {
-        get { lock.withLock { stored } }
-        set { lock.withLock { stored = newValue } }
-    }
-}
-
 /// Starts a producer thread that binds, and returns once it has reported its endpoint.
 func startProducer(_ body: @escaping @Sendable (_ ready: (String) -> Void) -> Void) -> (WorkerThread, String) {
-    let endpoint = Box<String>("")
+    let endpoint = SharedValue<String>("")
     let bound = DispatchSemaphore(value: 0)
     let thread = WorkerThread(name: "producer") {
         body { e in

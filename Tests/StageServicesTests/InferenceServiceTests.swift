@@ -16,8 +16,8 @@ import ZeroMQ
         let ctx = try Context()
         let config = InferenceService.Configuration(input: "inproc://frames", output: "connect:inproc://predictions", threads: 2, idleTimeout: .seconds(60))
         let stop = StopFlag()
-        let result = Box<InferenceStats?>(nil)
-        let logged = Box<[String]>([])
+        let result = SharedValue<InferenceStats?>(nil)
+        let logged = SharedValue<[String]>([])
         // The service binds nothing on its input (it connects), so the frames side binds first.
         var frames = try StreamSender(context: ctx, endpoint: "inproc://frames", pattern: .push, runID: 77)
         var predictions = try StreamReceiver(context: ctx, endpoint: "bind:inproc://predictions", pattern: .push)

@@ -94,7 +94,7 @@ import ZeroMQ
         // inproc, so that no kernel buffer hides the high-water mark.
         var sub = try StreamReceiver(context: ctx, endpoint: "bind:inproc://tap", pattern: .pub, highWaterMark: 2)
         let bound = sub.endpoint
-        let publisherTotals = Box<EndOfRun?>(nil)
+        let publisherTotals = SharedValue<EndOfRun?>(nil)
         let publisher = WorkerThread(name: "publisher") {
             var p = try! StreamSender(context: ctx, endpoint: bound, pattern: .pub, runID: 3, highWaterMark: 2, bind: false)
             // Wait for the subscription before the run starts, so the only losses are drops.

@@ -82,14 +82,3 @@ extension StreamMessage {
         return nil
     }
 }
-
-/// A value shared between two threads under a lock.
-final class SharedValue<T: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: T
-    init(_ value: T) { stored = value }
-    var value: T {
-        get { lock.withLock { stored } }
-        set { lock.withLock { stored = newValue } }
-    }
-}
