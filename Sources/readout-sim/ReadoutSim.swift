@@ -159,7 +159,15 @@ struct ReadoutSimCommand: ParsableCommand {
         guard ["tcp://", "ipc://", "inproc://"].contains(where: { scheme.hasPrefix($0) }) else {
             throw ValidationError("--endpoint '\(endpoint)' is not a tcp://, ipc:// or inproc:// endpoint")
         }
-        do { try frontEndSettings(encoding: nil).validate() } catch { throw ValidationError("front end: \(error)") }
+        guard noise >= 0, noise.isFinite else { throw ValidationError("--noise must be non-negative electrons, got \(noise)") }
+        guard threshold >= 0, threshold.isFinite else { throw ValidationError("--threshold must be non-negative electrons, got \(threshold)") }
+        guard thresholdDispersion >= 0, thresholdDispersion.isFinite else {
+            throw ValidationError("--threshold-dispersion must be non-negative electrons, got \(thresholdDispersion)")
+        }
+        do { try frontEndSettings(encoding: nil).validate() } catch {
+            let flag = adc == .flash ? "--flash-thresholds" : adc == .linear ? "--adc-bits/--adc-step" : "front end"
+            throw ValidationError("\(flag): \(error)")
+        }
     }
 
     /// --slices as indices of the 20 simulated slices.
