@@ -20,7 +20,8 @@ ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 BUILD = os.environ.get("SMARTPIX_BUILD", os.path.join(ROOT, ".build", "debug"))
 SMARTPIX = os.path.join(BUILD, "smartpix")
 READOUT_SIM = os.path.join(BUILD, "readout-sim")
-SEED_MODELS = os.path.join(ROOT, "..", "shared", "reference", "seed-models")
+REFERENCE = os.environ.get("SMARTPIX_REFERENCE", os.path.join(ROOT, "..", "shared", "reference"))
+SEED_MODELS = os.path.join(REFERENCE, "seed-models")
 
 
 def free_port():
@@ -112,6 +113,62 @@ def test_export_from_a_pixelav_track_list(tmp_path):
     assert code != 0 and "tracks.txt:1" in err
 
 
+def write_checkpoint(path, slices, filters, rng, names=("q_separable_conv2d", "q_conv2d", "q_dense", "q_dense_1", "q_dense_2")):
+    """A Keras 2 save_weights file of the seed architecture with random weights (layer names as given)."""
+    shapes = {names[0]: [("depthwise_kernel:0", (3, 3, slices, 1)), ("pointwise_kernel:0", (1, 1, slices, filters)), ("bias:0", (filters,))],
+              names[1]: [("kernel:0", (1, 1, filters, filters)), ("bias:0", (filters,))],
+              names[2]: [("kernel:0", (18 * filters, 16)), ("bias:0", (16,))], names[3]: [("kernel:0", (16, 16)), ("bias:0", (16,))],
+              names[4]: [("kernel:0", (16, 14)), ("bias:0", (14,))]}
+    with h5py.File(path, "w") as f:
+        order = ["input_1", names[0], "q_activation", names[1], "average_pooling2d", "flatten", names[2], names[3], names[4]]
+        f.attrs["layer_names"] = [n.encode() for n in order]
+        for layer in order:
+            g = f.create_group(layer)
+            ws = shapes.get(layer, [])
+            g.attrs["weight_names"] = [f"{layer}/{w}".encode() for w, _ in ws]
+            for w, shape in ws:
+                g.create_dataset(f"{layer}/{w}", data=(rng.normal(0, 0.4, shape)).astype(np.float32))
+
+
+def check_codes(model, path):
+    t = model["tensors"]
+    with h5py.File(path, "r") as f:
+        arrays = {}
+        f.visititems(lambda n, o: arrays.__setitem__(n, o[()]) if isinstance(o, h5py.Dataset) else None)
+        names = [n.decode() if isinstance(n, bytes) else n for n in f.attrs["layer_names"]]
+    weighted = [n for n in names if any(k.split("/")[0] == n for k in arrays)]
+    def find(suffix, layer):
+        return next(v for k, v in arrays.items() if k.endswith(suffix) and k.split("/")[0] == layer)
+    sep, conv, dense = weighted[0], weighted[1], weighted[2:]
+    checks = [("depthwise_kernel", find("depthwise_kernel:0", sep), 4, True), ("pointwise_kernel", find("pointwise_kernel:0", sep), 4, True),
+              ("separable_bias", find("bias:0", sep), 4, False), ("conv_kernel", find("kernel:0", conv), 4, False),
+              ("conv_bias", find("bias:0", conv), 4, False)]
+    for i, layer in enumerate(dense):
+        checks += [(f"dense_{i}_kernel", find("kernel:0", layer), 8, False), (f"dense_{i}_bias", find("bias:0", layer), 8, False)]
+    for key, w, bits, symmetric in checks:
+        q = quantize(w, bits)
+        if symmetric:
+            q = np.maximum(q, -(2 ** (bits - 1)) + 1)
+        assert t[key]["shape"] == list(w.shape), key
+        assert t[key]["codes"] == q.ravel().tolist(), key
+
+
+@pytest.mark.parametrize("slices,filters,names", [(2, 5, ("q_separable_conv2d", "q_conv2d", "q_dense", "q_dense_1", "q_dense_2")),
+                                                  (20, 8, ("q_separable_conv2d_4", "q_conv2d_2", "q_dense_3", "q_dense_4", "q_dense_5"))])
+def test_import_keras_maps_by_position_and_quantizes_like_qkeras(tmp_path, slices, filters, names):
+    path = tmp_path / "w.hdf5"
+    write_checkpoint(path, slices, filters, np.random.default_rng(slices), names)
+    out = tmp_path / "model.json"
+    code, text, err = run(["import-keras", str(path), "--slices", str(slices), "--out", str(out), "--encoding-mean", "9", "--encoding-std", "3.5"])
+    assert code == 0, err
+    model = json.load(open(out))
+    assert model["architecture"]["slices"] == slices and model["architecture"]["filters"] == filters
+    check_codes(model, path)
+    # The wrong slice count is refused with the reason.
+    code, _, err = run(["import-keras", str(path), "--slices", str(22 - slices), "--out", str(out), "--encoding-mean", "9", "--encoding-std", "3.5"])
+    assert code != 0 and "input slices" in err
+
+
 def quantize(w, bits):
     """QKeras quantized_bits(bits, 0, alpha=1): clip(rhe(w * 2^(bits-1)), -2^(bits-1), 2^(bits-1) - 1);
     symmetric for the 4-bit depthwise and pointwise kernels (quantization.md)."""
@@ -124,31 +181,12 @@ def quantize(w, bits):
 def test_import_keras_quantizes_like_qkeras(tmp_path, name, slices):
     path = os.path.join(SEED_MODELS, name + ".hdf5")
     if not os.path.exists(path):
-        pytest.fail(f"the seed checkpoints are expected at {path}")
+        pytest.skip(f"the seed checkpoints are not here ({path}; SMARTPIX_REFERENCE points elsewhere)")
     out = tmp_path / "model.json"
     code, text, err = run(["import-keras", path, "--slices", str(slices), "--out", str(out), "--encoding-mean", "9", "--encoding-std", "3.5"])
     assert code == 0, err
     model = json.load(open(out))
-    t = model["tensors"]
-    with h5py.File(path, "r") as f:
-        arrays = {}
-        f.visititems(lambda n, o: arrays.__setitem__(n, o[()]) if isinstance(o, h5py.Dataset) else None)
-    def find(suffix, layer):
-        return next(v for k, v in arrays.items() if k.endswith(suffix) and k.split("/")[0] == layer)
-    names = [n.decode() if isinstance(n, bytes) else n for n in h5py.File(path, "r").attrs["layer_names"]]
-    dense = [n for n in names if n.startswith("q_dense")]
-    checks = [("depthwise_kernel", find("depthwise_kernel:0", "q_separable_conv2d"), 4, True),
-              ("pointwise_kernel", find("pointwise_kernel:0", "q_separable_conv2d"), 4, True),
-              ("separable_bias", find("bias:0", "q_separable_conv2d"), 4, False),
-              ("conv_kernel", find("kernel:0", "q_conv2d"), 4, False), ("conv_bias", find("bias:0", "q_conv2d"), 4, False)]
-    for i, layer in enumerate(dense):
-        checks += [(f"dense_{i}_kernel", find("kernel:0", layer), 8, False), (f"dense_{i}_bias", find("bias:0", layer), 8, False)]
-    for key, w, bits, symmetric in checks:
-        q = quantize(w, bits)
-        if symmetric:
-            q = np.maximum(q, -(2 ** (bits - 1)) + 1)
-        assert t[key]["shape"] == list(w.shape), key
-        assert t[key]["codes"] == q.ravel().tolist(), key
+    check_codes(model, path)
     assert model["input_encoding"]["mean"] == 9 and model["architecture"]["slices"] == slices
 
 
