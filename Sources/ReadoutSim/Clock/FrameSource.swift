@@ -74,18 +74,35 @@ public final class FrameSource: Sendable {
         let total = rng.poisson(mean: settings.occupancy * Double(Self.chunkCrossings))
         var perCrossing = [UInt16](repeating: 0, count: Self.chunkCrossings)
         for _ in 0..<total { perCrossing[Int(rng.next() % UInt64(Self.chunkCrossings))] += 1 }
+        // Library mode: every track of the chunk is placed first, then the entries are read
+        // in one pass (their memory accesses overlap), then drawn.
+        var tracks: [Track] = [], placements: [ClusterLibrary.Placement] = []
+        if let library {
+            for c in 0..<Self.chunkCrossings where perCrossing[c] > 0 {
+                for _ in 0..<perCrossing[c] {
+                    let track = barrel?.next(&rng) ?? endcap!.next(&rng)!
+                    tracks.append(track)
+                    placements.append(library.place(track, rng: &rng))
+                }
+            }
+            library.load(&placements)
+        }
+        var drawn = 0
         for c in 0..<Self.chunkCrossings where perCrossing[c] > 0 {
             for _ in 0..<perCrossing[c] {
-                let track = barrel?.next(&rng) ?? endcap!.next(&rng)!
+                let track: Track
                 if let library {
+                    track = tracks[drawn]
                     // Written in place at the end of the chunk's arrays.
                     var chunkCharge: [Float]? = settings.includeCharge ? chunk.charge : nil
                     if settings.includeCharge { chunk.charge = [] }
                     library.draw(
-                        track, frontEnd: frontEnd, codes: &chunk.codes, charge: &chunkCharge, offset: chunk.codes.count, truth: &truth,
-                        includeTruth: settings.includeTruth, rng: &rng)
+                        track, at: placements[drawn], frontEnd: frontEnd, codes: &chunk.codes, charge: &chunkCharge, offset: chunk.codes.count,
+                        truth: &truth, includeTruth: settings.includeTruth, rng: &rng)
                     if let chunkCharge { chunk.charge = chunkCharge }
+                    drawn += 1
                 } else {
+                    track = barrel?.next(&rng) ?? endcap!.next(&rng)!
                     truth = simulator.simulate(track, charge: &full, workspace: &workspace, rng: &rng)
                     kept.removeAll(keepingCapacity: true)
                     for k in kept20 { kept.append(contentsOf: full[(k * perSlice)..<((k + 1) * perSlice)]) }

@@ -92,15 +92,16 @@ public struct FrontEnd: Sendable {
         return kept
     }
 
-    /// The same for a sparse cluster: `pixels` indexes `values` (slices values per pixel,
-    /// scaled by `scale`), placed at `row(p)`, `column(p)`; pixels falling outside are cut.
+    /// The same for a sparse cluster: pixel p of `pixels` has its slices' values at
+    /// `values[p * stride + first + k]` (scaled by `scale`) and goes to `row(p)`, `column(p)`;
+    /// pixels falling outside are cut.
     /// The pixels come in decreasing order of last-slice charge: the loop stops at the first
     /// one more than 8 noise sigmas below the lowest threshold. The frame is written at
     /// `offset` in `codes` (and `charge` when non-nil): the arrays grow by a frame when they
     /// end there (so frames can be appended in place), otherwise that frame is overwritten.
     @inline(__always)
     public func digitizeSparse(
-        pixels: Range<Int>, row: (Int) -> Int, column: (Int) -> Int, values: [Float], scale: Float,
+        pixels: Range<Int>, row: (Int) -> Int, column: (Int) -> Int, values: [Float], stride: Int, first: Int, scale: Float,
         codes: inout [Int16], charge: inout [Float]?, offset: Int = 0, rng: inout some RandomNumberGenerator
     ) {
         let n = rows * columns * slices
@@ -108,15 +109,15 @@ public struct FrontEnd: Sendable {
         if charge != nil { Self.clearFrame(&charge!, offset: offset, count: n) }
         let floor = minimumThreshold - 8 * Float(settings.noise)
         for p in pixels {
-            if values[p * slices + slices - 1] * scale < floor { break }
+            if values[p * stride + first + slices - 1] * scale < floor { break }
             let r = row(p), c = column(p)
             guard r >= 0, r < rows, c >= 0, c < columns else { continue }
             _ = keep(
-                pixel: r * columns + c, values: { values[p * slices + $0] }, scale: scale, codes: &codes, charge: &charge, offset: offset, rng: &rng)
+                pixel: r * columns + c, values: { values[p * stride + first + $0] }, scale: scale, codes: &codes, charge: &charge, offset: offset, rng: &rng)
         }
         _ = addNoiseHits(
             codes: &codes, charge: &charge, offset: offset,
-            isOccupied: { i in pixels.contains { p in values[p * slices + slices - 1] != 0 && row(p) * columns + column(p) == i } }, rng: &rng)
+            isOccupied: { i in pixels.contains { p in values[p * stride + first + slices - 1] != 0 && row(p) * columns + column(p) == i } }, rng: &rng)
     }
 
     static func clearFrame<T: Numeric>(_ a: inout [T], offset: Int, count n: Int) {

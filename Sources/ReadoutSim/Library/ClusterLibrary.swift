@@ -18,16 +18,29 @@ public struct ClusterLibrary: Sendable {
     public let keptSlices: [Int]
     public let rows: Int, columns: Int
     public let pitchX: Double, pitchY: Double, thickness: Double
-    /// Per entry: first pixel in the pixel arrays (entries + 1 values).
+    /// Per entry: first pixel (entries + 1 values).
     let start: [Int32]
-    let dRow: [Int8], dColumn: [Int8]
-    /// Per pixel: kept-slice charges (keptSlices.count each), electrons.
-    let values: [Float]
+    /// Per pixel, one record of 1 + kept slices floats: the position (row and column
+    /// offsets from the hit's pixel, two Int8 in the first float's bits) then the kept-slice
+    /// charges in electrons. One array, so that a draw reads one contiguous run of memory
+    /// (the library is larger than the caches; separate arrays cost a miss each).
+    let records: [Float]
+    let stride: Int
     /// Per entry: electron-hole pairs.
     let pairs: [Float]
 
-    public var memoryBytes: Int { start.count * 4 + dRow.count * 2 + values.count * 4 + pairs.count * 4 }
-    public var pixelCount: Int { dRow.count }
+    public var memoryBytes: Int { start.count * 4 + records.count * 4 + pairs.count * 4 }
+    public var pixelCount: Int { records.count / stride }
+
+    static func position(row: Int, column: Int) -> Float {
+        Float(bitPattern: UInt32(UInt8(bitPattern: Int8(row))) | UInt32(UInt8(bitPattern: Int8(column))) << 8)
+    }
+
+    @inline(__always)
+    func offsets(ofPixel p: Int) -> (row: Int, column: Int) {
+        let bits = records[p * stride].bitPattern
+        return (Int(Int8(bitPattern: UInt8(bits & 0xFF))), Int(Int8(bitPattern: UInt8((bits >> 8) & 0xFF))))
+    }
 
     /// Simulates every grid point with `simulator` on all cores; `progress` is called with
     /// the fraction done (from any thread). Deterministic for a seed.
@@ -56,7 +69,7 @@ public struct ClusterLibrary: Sendable {
         let points = grid.cotAlphaCount * grid.cotBetaCount
         let perPoint = grid.subX * grid.subY * grid.variants
         struct Chunk: Sendable {
-            var counts: [Int32] = [], dRow: [Int8] = [], dColumn: [Int8] = [], values: [Float] = [], pairs: [Float] = []
+            var counts: [Int32] = [], records: [Float] = [], pairs: [Float] = []
         }
         let chunks = Mutex<[Chunk?]>(Array(repeating: nil, count: points))
         let done = Atomic<Int>(0)
@@ -88,9 +101,8 @@ public struct ClusterLibrary: Sendable {
                 }
                 list.sort { ($0.final, $1.row, $1.column) > ($1.final, $0.row, $0.column) }
                 for p in list {
-                    chunk.dRow.append(Int8(p.row - centreRow))
-                    chunk.dColumn.append(Int8(p.column - centreColumn))
-                    for k in kept { chunk.values.append(charge[k * perSlice + p.row * columns + p.column]) }
+                    chunk.records.append(Self.position(row: p.row - centreRow, column: p.column - centreColumn))
+                    for k in kept { chunk.records.append(charge[k * perSlice + p.row * columns + p.column]) }
                 }
                 let n = Int32(list.count)
                 chunk.counts.append(n)
@@ -100,28 +112,38 @@ public struct ClusterLibrary: Sendable {
             let finished = done.add(1, ordering: .relaxed).newValue
             progress?(Double(finished) / Double(points))
         }
-        var start: [Int32] = [0], dRow: [Int8] = [], dColumn: [Int8] = [], values: [Float] = [], pairs: [Float] = []
+        var start: [Int32] = [0], records: [Float] = [], pairs: [Float] = []
         for chunk in chunks.withLock({ $0 }) {
             let c = chunk!
             for n in c.counts { start.append(start.last! + n) }
-            dRow += c.dRow
-            dColumn += c.dColumn
-            values += c.values
+            records += c.records
             pairs += c.pairs
         }
         self.start = start
-        self.dRow = dRow
-        self.dColumn = dColumn
-        self.values = values
+        self.records = records
+        stride = 1 + kept.count
         self.pairs = pairs
     }
 
     public var shape: FrameShape { FrameShape(rows: rows, columns: columns, slices: keptSlices.count) }
 
-    /// The entry for a track and where it goes: entry index, pixel shift, the grid point's
-    /// angles and hit position (relative to the array centre, in the unflipped frame).
+    /// Where a track's cluster comes from and goes: the library entry, the pixel shift, the
+    /// grid point's angles and hit position (relative to the array centre, unflipped frame),
+    /// and, once `load` has run, the entry's pixel range.
+    public struct Placement: Sendable {
+        var entry: Int, row: Int, column: Int
+        var cotAlpha: Double, cotBeta: Double, x: Double, y: Double
+        var pixels: Range<Int> = 0..<0
+        /// The first pixel's last-slice charge, read by `load` (the entry is then in cache).
+        var leading: Float = 0
+    }
+
+    /// Chooses the entry for `track`: the grid point nearest its angles and hit position, and
+    /// one of the point's variants at random. No library memory is read here.
     @inline(__always)
-    func locate(_ t: Track, variant: Int) -> (entry: Int, row: Int, column: Int, cotAlpha: Double, cotBeta: Double, x: Double, y: Double) {
+    public func place(_ track: Track, rng: inout SplitMix64) -> Placement {
+        let t = track.flipped ? track.mirroredInY : track
+        let variant = grid.variants == 1 ? 0 : Int(rng.next() % UInt64(grid.variants))
         let ia = grid.index(t.cotAlpha, max: grid.cotAlphaMax, step: grid.cotAlphaStep, count: grid.cotAlphaCount)
         let ib = grid.index(t.cotBeta, max: grid.cotBetaMax, step: grid.cotBetaStep, count: grid.cotBetaCount)
         // Nearest pixel (rounding through an offset: |coordinates| < 1000 pitches).
@@ -129,12 +151,25 @@ public struct ClusterLibrary: Sendable {
         let sx = min(max(Int((t.xMidplane / pitchX - c + 0.5) * Double(grid.subX)), 0), grid.subX - 1)
         let sy = min(max(Int((t.yMidplane / pitchY - r + 0.5) * Double(grid.subY)), 0), grid.subY - 1)
         let point = ia * grid.cotBetaCount + ib
-        let entry = ((point * grid.subX + sx) * grid.subY + sy) * grid.variants + variant
-        let x = (c + (Double(sx) + 0.5) / Double(grid.subX) - 0.5) * pitchX
-        let y = (r + (Double(sy) + 0.5) / Double(grid.subY) - 0.5) * pitchY
-        return (
-            entry, Int(r), Int(c), -grid.cotAlphaMax + Double(ia) * grid.cotAlphaStep, -grid.cotBetaMax + Double(ib) * grid.cotBetaStep, x, y
-        )
+        return Placement(
+            entry: ((point * grid.subX + sx) * grid.subY + sy) * grid.variants + variant, row: Int(r), column: Int(c),
+            cotAlpha: -grid.cotAlphaMax + Double(ia) * grid.cotAlphaStep, cotBeta: -grid.cotBetaMax + Double(ib) * grid.cotBetaStep,
+            x: (c + (Double(sx) + 0.5) / Double(grid.subX) - 0.5) * pitchX, y: (r + (Double(sy) + 0.5) / Double(grid.subY) - 0.5) * pitchY)
+    }
+
+    /// Reads where each placed entry lies. The library is larger than the caches, so each
+    /// entry costs a memory access; done for many placements in one tight loop, those accesses
+    /// overlap instead of stalling one draw each.
+    public func load(_ placements: inout [Placement]) {
+        start.withUnsafeBufferPointer { start in
+            records.withUnsafeBufferPointer { records in
+                for i in placements.indices {
+                    let from = Int(start[placements[i].entry]), to = Int(start[placements[i].entry + 1])
+                    placements[i].pixels = from..<to
+                    placements[i].leading = to > from ? records[from * stride + stride - 1] : 0
+                }
+            }
+        }
     }
 
     /// Draws the cluster of `track` through `frontEnd` into `codes` (kept slices x rows x
@@ -145,24 +180,28 @@ public struct ClusterLibrary: Sendable {
         _ track: Track, frontEnd: FrontEnd, codes: inout [Int16], charge: inout [Float]?, offset: Int = 0, truth: inout [Float],
         includeTruth: Bool = true, rng: inout SplitMix64
     ) {
-        let t = track.flipped ? track.mirroredInY : track
-        let variant = grid.variants == 1 ? 0 : Int(rng.next() % UInt64(grid.variants))
-        let place = locate(t, variant: variant)
+        var placed = place(track, rng: &rng)
+        placed.pixels = Int(start[placed.entry])..<Int(start[placed.entry + 1])
+        draw(track, at: placed, frontEnd: frontEnd, codes: &codes, charge: &charge, offset: offset, truth: &truth, includeTruth: includeTruth, rng: &rng)
+    }
+
+    /// Draws a placed and loaded cluster (see `place`, `load`).
+    @inline(__always)
+    public func draw(
+        _ track: Track, at place: Placement, frontEnd: FrontEnd, codes: inout [Int16], charge: inout [Float]?, offset: Int = 0, truth: inout [Float],
+        includeTruth: Bool = true, rng: inout SplitMix64
+    ) {
         let bg = track.momentum / track.mass, bgLibrary = grid.momentum / track.mass
         let scale = Float((1 + 1 / (bg * bg)) / (1 + 1 / (bgLibrary * bgLibrary)))
-        let from = Int(start[place.entry]), to = Int(start[place.entry + 1])
         let flip = track.flipped ? -1 : 1
         frontEnd.digitizeSparse(
-            pixels: from..<to, row: { (place.row + Int(self.dRow[$0])) * flip + self.rows / 2 },
-            column: { place.column + Int(self.dColumn[$0]) + self.columns / 2 },
-            values: values, scale: scale, codes: &codes, charge: &charge, offset: offset, rng: &rng)
+            pixels: place.pixels, row: { (place.row + self.offsets(ofPixel: $0).row) * flip + self.rows / 2 },
+            column: { place.column + self.offsets(ofPixel: $0).column + self.columns / 2 },
+            values: records, stride: stride, first: 1, scale: scale, codes: &codes, charge: &charge, offset: offset, rng: &rng)
         if includeTruth { fillTruth(&truth, track: track, place: place, pairs: Double(pairs[place.entry] * scale)) }
     }
 
-    func fillTruth(
-        _ truth: inout [Float], track: Track, place: (entry: Int, row: Int, column: Int, cotAlpha: Double, cotBeta: Double, x: Double, y: Double),
-        pairs: Double
-    ) {
+    func fillTruth(_ truth: inout [Float], track: Track, place: Placement, pairs: Double) {
         var placed = Track(
             cotAlpha: place.cotAlpha, cotBeta: place.cotBeta, xMidplane: place.x, yMidplane: place.y, momentum: track.momentum,
             charge: track.charge, pt: track.pt, yModule: track.yModule, mass: track.mass)
