@@ -50,7 +50,10 @@ public struct ValidationCondition: Sendable, Decodable {
     /// Reads a conditions file: a JSON array of condition objects, or an object with a
     /// `conditions` array (the layout of pixelav-grid.json).
     public static func load(path: String) throws(Invalid) -> [ValidationCondition] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw Invalid(description: "\(path): cannot read the conditions file") }
+        // Through a file handle, so that pipes (<(...)) work too.
+        guard let handle = FileHandle(forReadingAtPath: path), let data = try? handle.readToEnd() else {
+            throw Invalid(description: "\(path): cannot read the conditions file")
+        }
         struct Grid: Decodable { var conditions: [ValidationCondition] }
         let decoded: [ValidationCondition]
         do {
