@@ -66,6 +66,32 @@ import Testing
         #expect(differing == 0, "\(differing) of \(compared) fast-path outputs differ")
     }
 
+    /// The SIMD path runs its convolution steps in 16-bit lanes when the model's weights bound
+    /// every sum within Int16, in 32-bit lanes otherwise: both equal the dense trace. Random
+    /// 2-slice models are narrow; a 20-slice model with every weight at its largest magnitude
+    /// is wide.
+    @Test(arguments: [false, true])
+    func narrowAndWideLanesEqualDenseTrace(wide: Bool) throws {
+        var rng = SplitMix64(seed: wide ? 31 : 32)
+        var model = QuantizedModel.random(.smartPixels(slices: wide ? 20 : 2), using: &rng)
+        if wide {
+            model.depthwise = model.depthwise.map { _ in -7 }
+            model.pointwise = model.pointwise.map { _ in 7 }
+        }
+        let engine = try IntegerEngine(model)
+        let simd = try #require(engine.simd)
+        #expect(simd.narrow == !wide)
+        let scratch = engine.makeScratch()
+        var out = [Int32](repeating: 0, count: 14)
+        var differing = 0
+        for i in 0..<2_000 {
+            let input = randomInput(model.architecture, InputKind.allCases[i % 3], &rng)
+            input.withUnsafeBufferPointer { x in out.withUnsafeMutableBufferPointer { engine.evaluate(x, scratch: scratch, into: $0) } }
+            if out != engine.trace(input.map(Int32.init)).outputAccumulators { differing += 1 }
+        }
+        #expect(differing == 0, "\(differing) of 2000 outputs differ")
+    }
+
     /// Ties are where half-up and half-to-even rounding part; random models meet them often.
     @Test func tiesAreFrequentAndRoundToEven() throws {
         var rng = SplitMix64(seed: 7)
