@@ -5,7 +5,7 @@ import Randomness
 
 /// Synthetic kinds, or the PixelAV-simulated clusters of the shared reference data.
 enum BenchInputs: String, ExpressibleByArgument, CaseIterable {
-    case clusters, dense, pixelav
+    case clusters, dense, pixelav, simulated
 }
 
 struct BenchInfer: ParsableCommand {
@@ -25,7 +25,7 @@ struct BenchInfer: ParsableCommand {
 
     @Option(
         help:
-            "Inputs: clusters (synthetic blobs), dense (every pixel random) or pixelav (the 450 PixelAV clusters of ../shared/reference, encoded as the seed does)."
+            "Inputs: clusters (synthetic blobs), dense (every pixel random), pixelav (the 450 PixelAV clusters of ../shared/reference, encoded as the seed does) or simulated (4,096 clusters from readout-sim's front end: barrel tracks, 400 e threshold, the network's 4-bit code)."
     )
     var inputs: BenchInputs = .clusters
 
@@ -56,6 +56,7 @@ struct BenchInfer: ParsableCommand {
             case .clusters: return try bench.run(model: m, inputs: .clusters)
             case .dense: return try bench.run(model: m, inputs: .dense)
             case .pixelav: return try bench.run(model: m, inputs: try PixelAVInputs.load(reference: reference, model: m), label: "pixelav")
+            case .simulated: return try bench.run(model: m, inputs: try SimulatedInputs.make(model: m, seed: seed), label: "simulated")
             }
         }
         if json {

@@ -1,0 +1,36 @@
+import Foundation
+import OnPixelInference
+import ReadoutProtocol
+import ReadoutSim
+
+/// Network inputs as the chain produces them: clusters from the front end (physics chain,
+/// barrel tracks with the minimum-bias spectrum, default noise and 400 e threshold) coded with
+/// the network's 4-bit input code, in the model's slices and NHWC order.
+enum SimulatedInputs {
+    static func make(model: QuantizedModel, seed: UInt64, count: Int = 4096) throws -> [Int8] {
+        let a = model.architecture
+        var settings = FrameSourceSettings()
+        settings.mode = .physics
+        settings.seed = seed
+        settings.occupancy = 1
+        settings.keptSlices = a.slices == 2 ? [0, 19] : Array(0..<a.slices)
+        settings.frontEnd.adc = .networkInput(try model.inputEncoding ?? settings.fittedInputEncoding())
+        let source = try FrameSource(settings)
+        let pixels = a.rows * a.columns
+        var inputs: [Int8] = []
+        var chunk = 0
+        while inputs.count < count * a.inputCount {
+            let c = source.chunk(chunk)
+            chunk += 1
+            for r in 0..<c.count where inputs.count < count * a.inputCount {
+                // Frame order (slice, row, column) to NHWC (row, column, slice).
+                let frame = c.codes[(r * pixels * a.slices)..<((r + 1) * pixels * a.slices)]
+                let base = frame.startIndex
+                for p in 0..<pixels {
+                    for k in 0..<a.slices { inputs.append(Int8(truncatingIfNeeded: frame[base + k * pixels + p])) }
+                }
+            }
+        }
+        return inputs
+    }
+}
