@@ -29,11 +29,10 @@ enum PythonHelper {
         do { try p.run() } catch { throw ValidationError("\(purpose) needs Python (\(interpreter)): \(error)") }
         // Read both pipes while the helper runs (a large output would otherwise block it).
         let errorData = SharedValue<Data?>(nil)
-        let reader = Thread { errorData.value = err.fileHandleForReading.readDataToEndOfFile() }
-        reader.start()
+        let reader = WorkerThread(name: "python stderr") { errorData.value = err.fileHandleForReading.readDataToEndOfFile() }
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        while errorData.value == nil { usleep(1000) }
+        reader.join()
         guard p.terminationStatus == 0 else {
             let message = String(decoding: errorData.value ?? Data(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             throw ValidationError("\(purpose): \(message.isEmpty ? "the Python helper failed (exit \(p.terminationStatus))" : message)")

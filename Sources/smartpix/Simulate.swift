@@ -50,11 +50,9 @@ struct Simulate: ParsableCommand {
         var workspace = ClusterSimulator.Workspace()
         var charges: [Float] = [], labels: [Float] = []
         var charge: [Float] = []
+        var gun = FixedAngleGun(cotAlpha: cotAlpha, cotBeta: cotBeta, momentum: momentum, geometry: g)
         for _ in 0..<count {
-            let track = Track(
-                cotAlpha: cotAlpha, cotBeta: cotBeta, xMidplane: (rng.uniform() - 0.5) * 3 * g.pitchX, yMidplane: (rng.uniform() - 0.5) * 3 * g.pitchY,
-                momentum: momentum)
-            labels += sim.simulate(track, charge: &charge, workspace: &workspace, rng: &rng)
+            labels += sim.simulate(gun.next(&rng)!, charge: &charge, workspace: &workspace, rng: &rng)
             charges += charge
         }
         let shape = sim.shape

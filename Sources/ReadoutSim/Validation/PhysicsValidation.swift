@@ -46,13 +46,13 @@ public enum PhysicsValidation {
         var workspace = ClusterSimulator.Workspace()
         var charges: [[Float]] = []
         var mids: [(x: Double, y: Double)] = []
+        var gun = FixedAngleGun(cotAlpha: c.cotAlpha, cotBeta: c.cotBeta, momentum: 10, geometry: g)
         for _ in 0..<count {
-            let x = (rng.uniform() - 0.5) * 3 * g.pitchX, y = (rng.uniform() - 0.5) * 3 * g.pitchY
-            let track = Track(cotAlpha: c.cotAlpha, cotBeta: c.cotBeta, xMidplane: x, yMidplane: y, momentum: 10)
+            let track = gun.next(&rng)!
             var charge: [Float] = []
             _ = sim.simulate(track, charge: &charge, workspace: &workspace, rng: &rng)
             charges.append(charge)
-            mids.append((x, y))
+            mids.append((track.xMidplane, track.yMidplane))
         }
         let s = sim.settings
         return ClusterObservables(

@@ -29,12 +29,7 @@ public struct FrontEndBenchmark: Sendable {
     public func run(mode: FrameSourceSettings.Mode, transport: TransportBenchmark.Transport, source: FrameSource) throws -> Result {
         let context = try Context()
         let pull = try Socket(context, .pull)
-        let endpoint: String
-        switch transport {
-        case .tcp: endpoint = try pull.bind("tcp://127.0.0.1:*")
-        case .ipc: endpoint = try pull.bind("ipc:///tmp/smartpix-bench-frontend-\(ProcessIdentity.current).ipc")
-        case .inproc: endpoint = try pull.bind("inproc://smartpix-bench-frontend")
-        }
+        let endpoint = try transport.bindLocal(pull, name: "smartpix-bench-frontend")
         let limit = crossings[mode] ?? 1_000_000
         let threads = self.threads
         let outcome = SharedValue<Result?>(nil)

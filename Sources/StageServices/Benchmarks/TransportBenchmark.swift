@@ -8,6 +8,16 @@ import ZeroMQ
 public struct TransportBenchmark: Sendable {
     public enum Transport: String, Sendable, CaseIterable {
         case tcp, ipc, inproc
+
+        /// Binds `socket` on this machine: a free loopback tcp port, an ipc file named after
+        /// `name` and this process, or an inproc name. Returns the endpoint bound.
+        func bindLocal(_ socket: borrowing Socket, name: String) throws(ZMQError) -> String {
+            switch self {
+            case .tcp: try socket.bind("tcp://127.0.0.1:*")
+            case .ipc: try socket.bind("ipc:///tmp/\(name)-\(ProcessIdentity.current).ipc")
+            case .inproc: try socket.bind("inproc://\(name)")
+            }
+        }
     }
 
     public struct Result: Sendable, Codable {
@@ -52,12 +62,7 @@ public struct TransportBenchmark: Sendable {
         precondition(count >= 2, "at least two messages are needed to time the interval between them")
         let context = try Context(ioThreads: ioThreads)
         let pull = try Socket(context, .pull)
-        let endpoint: String
-        switch transport {
-        case .tcp: endpoint = try pull.bind("tcp://127.0.0.1:*")
-        case .ipc: endpoint = try pull.bind("ipc:///tmp/smartpix-bench-\(ProcessIdentity.current).ipc")
-        case .inproc: endpoint = try pull.bind("inproc://smartpix-bench")
-        }
+        let endpoint = try transport.bindLocal(pull, name: "smartpix-bench")
         let size = messageSize, count = count, mode = sendMode
         // The sender keeps its socket open until the receiver has everything: closing it
         // earlier would drop what is still queued once the linger has passed.
