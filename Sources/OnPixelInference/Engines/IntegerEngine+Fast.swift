@@ -71,6 +71,8 @@ final class FastWeights: @unchecked Sendable {
 /// Per-thread working memory of the fast path; make one per thread with `makeScratch()`.
 public final class InferenceScratch {
     let depthwise, touchedList, blockDelta, blockList, vector, next, sep: Int32Block
+    /// Depthwise sums of the SIMD path, on its padded grid (see `SIMDWeights`).
+    let padded: Int32Block
     let touched, blockTouched: UnsafeMutablePointer<Bool>
     let blockDeltaV: UnsafeMutablePointer<SIMD8<Int32>>
 
@@ -84,6 +86,7 @@ public final class InferenceScratch {
         vector = Int32Block(zeros: widest)
         next = Int32Block(zeros: widest)
         sep = Int32Block(zeros: a.filters)
+        padded = Int32Block(zeros: (a.rows + a.kernel - 1) * (a.columns + a.kernel - 1) * a.slices)
         touched = .allocate(capacity: positions)
         touched.initialize(repeating: false, count: positions)
         blockTouched = .allocate(capacity: blocks)

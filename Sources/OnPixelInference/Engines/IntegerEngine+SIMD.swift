@@ -2,6 +2,10 @@
 /// outputs in one SIMD16 vector: used when the model has at most 8 filters and no dense
 /// layer wider than 16 (the seed's 5 filters and 16-16-14 fit). Same arithmetic, same
 /// results as the scalar paths (tested).
+///
+/// The depthwise sums live in a grid padded by kernel - 1 positions above and left, so that
+/// every tap of every pixel lands inside it: the scatter needs no bounds checks, and the
+/// positions to evaluate are the box the non-zero pixels span, grown by the kernel.
 final class SIMDWeights: @unchecked Sendable {
     // Sendable: written only in init, read-only afterwards.
     typealias V8 = SIMD8<Int32>
@@ -14,10 +18,15 @@ final class SIMDWeights: @unchecked Sendable {
     let denseBias: [V16]
     let quietDense0: V16
     let slices: Int
-    /// Row and column of each input pixel.
-    let rowOf, columnOf: UnsafeMutablePointer<Int32>
-    /// The non-zero depthwise taps, grouped by channel: channel k owns tapStart[k]..<tapStart[k+1].
-    let tapStart, tapRow, tapColumn, tapWeight: UnsafeMutablePointer<Int32>
+    /// Row and column of each input pixel, and the index of its channel 0 in the padded grid
+    /// of depthwise sums (`paddedColumns` positions per row, `slices` sums per position).
+    let rowOf, columnOf, pixelBase: UnsafeMutablePointer<Int32>
+    let paddedColumns: Int
+    /// Pool-block column of each conv column.
+    let blockColumnOf: UnsafeMutablePointer<Int32>
+    /// The non-zero depthwise taps, grouped by channel: channel k owns tapStart[k]..<tapStart[k+1];
+    /// a tap adds code x weight at pixelBase + k + tapOffset.
+    let tapStart, tapOffset, tapWeight: UnsafeMutablePointer<Int32>
     /// Whether each dense weight row has a non-zero weight (all-zero rows are skipped).
     let denseRowNonZero: [UnsafeMutablePointer<Bool>]
     /// The separable and 1x1 conv steps in 16-bit lanes, when this model's weights bound every
@@ -27,6 +36,11 @@ final class SIMDWeights: @unchecked Sendable {
     let pwRows16: UnsafeMutablePointer<SIMD8<Int16>>
     let convRows16: UnsafeMutablePointer<SIMD8<Int16>>
     let sepBias16, convBias16: SIMD8<Int16>
+    /// Dense rows in 16-bit lanes, for the layers where every input times every weight fits
+    /// Int16 (8-bit codes and weights do): the product is one 16-bit multiply, widened and
+    /// summed in 32 bits, the same integers.
+    let denseNarrow: [Bool]
+    let denseRows16: [UnsafeMutablePointer<SIMD16<Int16>>]
 
     static func fits(_ a: ModelArchitecture) -> Bool { a.filters <= 8 && (a.hidden + [a.outputs]).allSatisfy { $0 <= 16 } }
 
@@ -43,31 +57,29 @@ final class SIMDWeights: @unchecked Sendable {
             return v
         }
         slices = a.slices
-        rowOf = .allocate(capacity: a.rows * a.columns)
-        columnOf = .allocate(capacity: a.rows * a.columns)
-        for p in 0..<(a.rows * a.columns) {
-            (rowOf + p).initialize(to: Int32(p / a.columns))
-            (columnOf + p).initialize(to: Int32(p % a.columns))
-        }
-        var starts: [Int32] = [0], tr: [Int32] = [], tc: [Int32] = [], tw: [Int32] = []
-        for k in 0..<a.slices {
-            for i in 0..<a.kernel {
-                for j in 0..<a.kernel where e.dw[(i * a.kernel + j) * a.slices + k] != 0 {
-                    tr.append(Int32(i))
-                    tc.append(Int32(j))
-                    tw.append(e.dw[(i * a.kernel + j) * a.slices + k])
-                }
-            }
-            starts.append(Int32(tw.count))
-        }
         func block(_ values: [Int32]) -> UnsafeMutablePointer<Int32> {
             let p = UnsafeMutablePointer<Int32>.allocate(capacity: max(values.count, 1))
             p.initialize(from: values, count: values.count)
             return p
         }
+        let pad = a.kernel - 1, pixels = 0..<(a.rows * a.columns)
+        paddedColumns = a.columns + pad
+        rowOf = block(pixels.map { Int32($0 / a.columns) })
+        columnOf = block(pixels.map { Int32($0 % a.columns) })
+        pixelBase = block(pixels.map { Int32((($0 / a.columns + pad) * (a.columns + pad) + $0 % a.columns + pad) * a.slices) })
+        blockColumnOf = block((0..<a.convColumns).map { Int32($0 / a.pool) })
+        var starts: [Int32] = [0], offsets: [Int32] = [], tw: [Int32] = []
+        for k in 0..<a.slices {
+            for i in 0..<a.kernel {
+                for j in 0..<a.kernel where e.dw[(i * a.kernel + j) * a.slices + k] != 0 {
+                    offsets.append(Int32(-(i * (a.columns + pad) + j) * a.slices))
+                    tw.append(e.dw[(i * a.kernel + j) * a.slices + k])
+                }
+            }
+            starts.append(Int32(tw.count))
+        }
         tapStart = block(starts)
-        tapRow = block(tr)
-        tapColumn = block(tc)
+        tapOffset = block(offsets)
         tapWeight = block(tw)
         denseRowNonZero = e.model.dense.enumerated().map { l, d in
             let p = UnsafeMutablePointer<Bool>.allocate(capacity: d.inputs)
@@ -120,13 +132,30 @@ final class SIMDWeights: @unchecked Sendable {
         for g in 0..<F { (convRows16 + g).initialize(to: n8(e.convK[(g * F)..<((g + 1) * F)])) }
         sepBias16 = n8(e.sepBias)
         convBias16 = n8(e.convB)
+
+        // Largest input magnitude of each dense layer: the first sees pool-code changes
+        // (new code - quiet code), the others activation codes.
+        let pool = t.poolActivation.codeRange, act = t.denseActivation.codeRange
+        let firstInput = e.quietPoolCode.map { q in max(abs(pool.upperBound - Int(q)), abs(pool.lowerBound - Int(q))) }.max() ?? 0
+        denseNarrow = e.model.dense.enumerated().map { l, d in
+            let input = l == 0 ? firstInput : max(abs(act.lowerBound), abs(act.upperBound))
+            return input * Int(d.kernel.map { abs($0) }.max() ?? 0) <= Int(Int16.max)
+        }
+        denseRows16 = e.model.dense.enumerated().map { l, d in
+            let rows = UnsafeMutablePointer<SIMD16<Int16>>.allocate(capacity: d.inputs)
+            for i in 0..<d.inputs {
+                var v = SIMD16<Int16>()
+                for o in 0..<d.outputs { v[o] = Int16(truncatingIfNeeded: e.denseK[l][i * d.outputs + o]) }
+                (rows + i).initialize(to: v)
+            }
+            return rows
+        }
     }
 
     deinit {
-        for p in [tapStart, tapRow, tapColumn, tapWeight] { p.deallocate() }
+        for p in [tapStart, tapOffset, tapWeight, rowOf, columnOf, pixelBase, blockColumnOf] { p.deallocate() }
         for p in denseRowNonZero { p.deallocate() }
-        rowOf.deallocate()
-        columnOf.deallocate()
+        for r in denseRows16 { r.deallocate() }
         pwRows.deallocate()
         convRows.deallocate()
         pwRows16.deallocate()
@@ -173,18 +202,17 @@ extension IntegerEngine {
         typealias V8 = SIMD8<Int32>
         typealias V16 = SIMD16<Int32>
         let a = model.architecture
-        let C = a.slices, pool = a.pool, poolColumns = a.poolColumns, F = a.filters
-        let usedRows = a.poolRows * pool, usedCols = poolColumns * pool, convCols = a.convColumns
-        let acc = s.depthwise.p, touched = s.touched, touchedList = s.touchedList.p
-        let blockTouched = s.blockTouched, blockList = s.blockList.p, blockDelta = s.blockDeltaV
+        let C = a.slices, pool = a.pool, poolColumns = a.poolColumns, F = a.filters, pad = a.kernel - 1
+        let usedRows = a.poolRows * pool, usedCols = poolColumns * pool, padded = v.paddedColumns
+        let acc = s.padded.p, blockDelta = s.blockDeltaV
         let sepAct = plan.separableActivation, convAct = plan.convActivation
 
-        // 1. Scatter the non-zero inputs into the depthwise sums of the positions that see them.
-        //    Zero inputs are skipped eight at a time; a pixel's row and column come from tables.
-        var touchedCount = 0
+        // 1. Scatter the non-zero inputs into the depthwise sums of the positions that see them,
+        //    noting the rows and columns they span. Zero inputs are skipped 32 or 8 at a time.
         let x = input.baseAddress!, total = input.count
-        let rowOf = v.rowOf, columnOf = v.columnOf
-        let tapStart = v.tapStart, tapRow = v.tapRow, tapColumn = v.tapColumn, tapWeight = v.tapWeight
+        let rowOf = v.rowOf, columnOf = v.columnOf, pixelBase = v.pixelBase
+        let tapStart = v.tapStart, tapOffset = v.tapOffset, tapWeight = v.tapWeight
+        var rMin = Int32.max, rMax: Int32 = -1, cMin = Int32.max, cMax: Int32 = -1
         var n = 0
         while n < total {
             if n &+ 32 <= total {
@@ -207,19 +235,14 @@ extension IntegerEngine {
             while n < end {
                 let code = Int32(x[n])
                 if code != 0 {
-                    let r = Int(rowOf[pixel]), c = Int(columnOf[pixel])
+                    let r = rowOf[pixel], c = columnOf[pixel]
+                    rMin = min(rMin, r)
+                    rMax = r
+                    cMin = min(cMin, c)
+                    cMax = max(cMax, c)
                     // Only the non-zero depthwise taps of this channel (sparse models skip the rest).
-                    for t in Int(tapStart[k])..<Int(tapStart[k &+ 1]) {
-                        let pr = r &- Int(tapRow[t]), pc = c &- Int(tapColumn[t])
-                        if pr < 0 || pr >= usedRows || pc < 0 || pc >= usedCols { continue }
-                        let pos = pr &* convCols &+ pc
-                        if !touched[pos] {
-                            touched[pos] = true
-                            touchedList[touchedCount] = Int32(truncatingIfNeeded: pos)
-                            touchedCount &+= 1
-                        }
-                        acc[pos &* C &+ k] &+= code &* tapWeight[t]
-                    }
+                    let base = acc + (Int(pixelBase[pixel]) &+ k)
+                    for t in Int(tapStart[k])..<Int(tapStart[k &+ 1]) { base[Int(tapOffset[t])] &+= code &* tapWeight[t] }
                 }
                 n &+= 1
                 k &+= 1
@@ -229,54 +252,68 @@ extension IntegerEngine {
                 }
             }
         }
-        // 2. Separable and 1x1 conv at the touched positions, the filters as vector lanes.
-        var blockCount = 0
-        if v.narrow {
-            for t in 0..<touchedCount {
-                let pos = Int(touchedList[t])
-                let d = acc + pos * C
-                var sep = v.sepBias16
-                for k in 0..<C {
-                    sep &+= SIMD8<Int16>(repeating: Int16(truncatingIfNeeded: d[k])) &* v.pwRows16[k]
-                    d[k] = 0
-                }
-                sep = sepAct.apply(sep)
-                var conv = v.convBias16
-                for g in 0..<F { conv &+= SIMD8<Int16>(repeating: sep[g]) &* v.convRows16[g] }
-                touched[pos] = false
-                let block = s.touchBlock(ofPosition: pos, convColumns: convCols, pool: pool, poolColumns: poolColumns, count: &blockCount)
-                blockDelta[block] &+= SIMD8<Int32>(truncatingIfNeeded: convAct.apply(conv)) &- v.quietConv
-            }
-        }
-        for t in 0..<(v.narrow ? 0 : touchedCount) {
-            let pos = Int(touchedList[t])
-            let d = acc + pos * C
-            var sep = v.sepBias
-            for k in 0..<C {
-                sep &+= V8(repeating: d[k]) &* v.pwRows[k]
-                d[k] = 0
-            }
-            sep = sepAct.apply(sep)
-            var conv = v.convBias
-            for g in 0..<F { conv &+= V8(repeating: sep[g]) &* v.convRows[g] }
-            touched[pos] = false
-            let block = s.touchBlock(ofPosition: pos, convColumns: convCols, pool: pool, poolColumns: poolColumns, count: &blockCount)
-            blockDelta[block] &+= convAct.apply(conv) &- v.quietConv
-        }
-        // 3. Changed pool codes update the first dense layer from its all-quiet value.
-        let poolTable = fast.poolTable.p, poolMin = fast.poolMin, quietPool = fast.quietPoolCode.p
-        let blockSum = Int32(pool * pool)
         var vector = v.quietDense0
-        let rows0 = v.denseRows[0], nonZeroRows0 = v.denseRowNonZero[0]
-        for b in 0..<blockCount {
-            let block = Int(blockList[b])
-            let delta = blockDelta[block]
-            blockDelta[block] = V8()
-            blockTouched[block] = false
-            for f in 0..<F {
-                let diff = poolTable[Int(v.quietConv[f] &* blockSum &+ delta[f] &- poolMin)] &- quietPool[f]
-                if diff != 0 && nonZeroRows0[block * F + f] { vector &+= V16(repeating: diff) &* rows0[block * F + f] }
+        if rMax >= 0 {
+            // 2. Separable and 1x1 conv at the positions of the box those pixels reach; each
+            //    pool block sums its change from the quiet value.
+            let r0 = max(Int(rMin) - pad, 0), r1 = min(Int(rMax), usedRows - 1)
+            let c0 = max(Int(cMin) - pad, 0), c1 = min(Int(cMax), usedCols - 1)
+            if r0 <= r1 && c0 <= c1 {
+                let blockColumnOf = v.blockColumnOf
+                for pr in r0...r1 {
+                    let blockRow = pr / pool * poolColumns
+                    var d = acc + ((pr + pad) * padded + c0 + pad) * C
+                    for pc in c0...c1 {
+                        defer { d += C }
+                        // A position no pixel reached keeps its quiet codes.
+                        var reached: Int32 = 0
+                        for k in 0..<C { reached |= d[k] }
+                        if reached == 0 { continue }
+                        let conv: V8
+                        if v.narrow {
+                            var sep = v.sepBias16
+                            for k in 0..<C { sep &+= SIMD8<Int16>(repeating: Int16(truncatingIfNeeded: d[k])) &* v.pwRows16[k] }
+                            sep = sepAct.apply(sep)
+                            var c = v.convBias16
+                            for g in 0..<F { c &+= SIMD8<Int16>(repeating: sep[g]) &* v.convRows16[g] }
+                            conv = V8(truncatingIfNeeded: convAct.apply(c))
+                        } else {
+                            var sep = v.sepBias
+                            for k in 0..<C { sep &+= V8(repeating: d[k]) &* v.pwRows[k] }
+                            sep = sepAct.apply(sep)
+                            var c = v.convBias
+                            for g in 0..<F { c &+= V8(repeating: sep[g]) &* v.convRows[g] }
+                            conv = convAct.apply(c)
+                        }
+                        blockDelta[blockRow + Int(blockColumnOf[pc])] &+= conv &- v.quietConv
+                    }
+                }
+                // 3. Changed pool codes update the first dense layer from its all-quiet value.
+                let poolTable = fast.poolTable.p, poolMin = fast.poolMin, quietPool = fast.quietPoolCode.p
+                let blockSum = Int32(pool * pool)
+                let rows0 = v.denseRows[0], rows16 = v.denseRows16[0], narrow0 = v.denseNarrow[0], nonZeroRows0 = v.denseRowNonZero[0]
+                for br in (r0 / pool)...(r1 / pool) {
+                    for bc in (c0 / pool)...(c1 / pool) {
+                        let block = br * poolColumns + bc
+                        let delta = blockDelta[block]
+                        blockDelta[block] = V8()
+                        for f in 0..<F {
+                            let diff = poolTable[Int(v.quietConv[f] &* blockSum &+ delta[f] &- poolMin)] &- quietPool[f]
+                            let i = block * F + f
+                            if diff == 0 || !nonZeroRows0[i] { continue }
+                            if narrow0 {
+                                vector &+= V16(truncatingIfNeeded: SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: diff)) &* rows16[i])
+                            } else {
+                                vector &+= V16(repeating: diff) &* rows0[i]
+                            }
+                        }
+                    }
+                }
             }
+            // Clear every depthwise sum the scatter wrote: padded rows rMin...rMax + pad,
+            // padded columns cMin...cMax + pad.
+            let width = (Int(cMax) - Int(cMin) + 1 + pad) * C
+            for pr in Int(rMin)...(Int(rMax) + pad) { (acc + (pr * padded + Int(cMin)) * C).update(repeating: 0, count: width) }
         }
         // 4. The remaining dense layers.
         let layers = fast.layerCount
@@ -284,8 +321,14 @@ extension IntegerEngine {
         for l in 0..<layers {
             if l > 0 {
                 var next = v.denseBias[l]
-                let rows = v.denseRows[l], nonZero = v.denseRowNonZero[l]
-                for i in 0..<width where vector[i] != 0 && nonZero[i] { next &+= V16(repeating: vector[i]) &* rows[i] }
+                let rows = v.denseRows[l], rows16 = v.denseRows16[l], nonZero = v.denseRowNonZero[l]
+                if v.denseNarrow[l] {
+                    for i in 0..<width where vector[i] != 0 && nonZero[i] {
+                        next &+= V16(truncatingIfNeeded: SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: vector[i])) &* rows16[i])
+                    }
+                } else {
+                    for i in 0..<width where vector[i] != 0 && nonZero[i] { next &+= V16(repeating: vector[i]) &* rows[i] }
+                }
                 vector = next
                 width = fast.widths[l + 1]
             }
