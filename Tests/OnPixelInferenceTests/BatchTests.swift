@@ -12,7 +12,7 @@ import Testing
         let engine = try IntegerEngine(model)
         let n = 150, width = model.architecture.inputCount
         var inputs: [Int8] = []
-        for i in 0..<n { inputs += randomInput(model.architecture, InputKind.allCases[i % 3], &rng) }
+        for i in 0..<n { inputs += randomInput(model.architecture, InputKind.allCases[i % InputKind.allCases.count], &rng) }
         var batch = [Int32](repeating: 0, count: n * 14)
         var latencies = [UInt64](repeating: 0, count: n)
         inputs.withUnsafeBufferPointer { x in

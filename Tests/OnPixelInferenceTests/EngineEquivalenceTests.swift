@@ -57,7 +57,7 @@ import Testing
             let scratch = engine.makeScratch()
             var out = [Int32](repeating: 0, count: 14)
             for i in 0..<(slices == 2 ? 3_000 : 1_500) {
-                let input = randomInput(model.architecture, InputKind.allCases[i % 3], &rng)
+                let input = randomInput(model.architecture, InputKind.allCases[i % InputKind.allCases.count], &rng)
                 input.withUnsafeBufferPointer { x in out.withUnsafeMutableBufferPointer { engine.evaluate(x, scratch: scratch, into: $0) } }
                 if out != engine.trace(input.map(Int32.init)).outputAccumulators { differing += 1 }
                 compared += 1
@@ -85,7 +85,29 @@ import Testing
         var out = [Int32](repeating: 0, count: 14)
         var differing = 0
         for i in 0..<2_000 {
-            let input = randomInput(model.architecture, InputKind.allCases[i % 3], &rng)
+            let input = randomInput(model.architecture, InputKind.allCases[i % InputKind.allCases.count], &rng)
+            input.withUnsafeBufferPointer { x in out.withUnsafeMutableBufferPointer { engine.evaluate(x, scratch: scratch, into: $0) } }
+            if out != engine.trace(input.map(Int32.init)).outputAccumulators { differing += 1 }
+        }
+        #expect(differing == 0, "\(differing) of 2000 outputs differ")
+    }
+
+    /// Dense products run in 16-bit lanes when input x weight fits Int16 (the seed's 8-bit
+    /// codes and weights), in 32-bit lanes otherwise: 12-bit dense weights force the latter.
+    @Test func widerDenseWeightsUse32BitProducts() throws {
+        var rng = SplitMix64(seed: 33)
+        var a = ModelArchitecture.smartPixels(slices: 2)
+        a.types.denseKernel = .bits(QuantizedBits(bits: 12))
+        let model = QuantizedModel.random(a, using: &rng)
+        let engine = try IntegerEngine(model)
+        let simd = try #require(engine.simd)
+        #expect(simd.denseNarrow == [false, false, false])
+        #expect(try #require(IntegerEngine(QuantizedModel.random(.smartPixels(slices: 2), using: &rng)).simd).denseNarrow == [true, true, true])
+        let scratch = engine.makeScratch()
+        var out = [Int32](repeating: 0, count: 14)
+        var differing = 0
+        for i in 0..<2_000 {
+            let input = randomInput(a, InputKind.allCases[i % InputKind.allCases.count], &rng)
             input.withUnsafeBufferPointer { x in out.withUnsafeMutableBufferPointer { engine.evaluate(x, scratch: scratch, into: $0) } }
             if out != engine.trace(input.map(Int32.init)).outputAccumulators { differing += 1 }
         }
@@ -155,7 +177,7 @@ import Testing
             let scratch = engine.makeScratch()
             var out = [Int32](repeating: 0, count: 14)
             for i in 0..<600 {
-                let input = randomInput(model.architecture, InputKind.allCases[i % 3], &rng)
+                let input = randomInput(model.architecture, InputKind.allCases[i % InputKind.allCases.count], &rng)
                 input.withUnsafeBufferPointer { x in out.withUnsafeMutableBufferPointer { engine.evaluate(x, scratch: scratch, into: $0) } }
                 #expect(out == engine.trace(input.map(Int32.init)).outputAccumulators)
             }
@@ -171,7 +193,7 @@ import Testing
         let scratch = engine.makeScratch()
         var out = [Int32](repeating: 0, count: 14)
         for i in 0..<300 {
-            let input = randomInput(model.architecture, InputKind.allCases[i % 3], &rng)
+            let input = randomInput(model.architecture, InputKind.allCases[i % InputKind.allCases.count], &rng)
             input.withUnsafeBufferPointer { x in out.withUnsafeMutableBufferPointer { engine.evaluate(x, scratch: scratch, into: $0) } }
             #expect(out == engine.trace(input.map(Int32.init)).outputAccumulators)
         }

@@ -18,6 +18,8 @@ final class SIMDWeights: @unchecked Sendable {
     let denseBias: [V16]
     let quietDense0: V16
     let slices: Int
+    /// Pixel of each input index.
+    let pixelOf: UnsafeMutablePointer<Int16>
     /// Row and column of each input pixel, and the index of its channel 0 in the padded grid
     /// of depthwise sums (`paddedColumns` positions per row, `slices` sums per position).
     let rowOf, columnOf, pixelBase: UnsafeMutablePointer<Int32>
@@ -64,6 +66,8 @@ final class SIMDWeights: @unchecked Sendable {
         }
         let pad = a.kernel - 1, pixels = 0..<(a.rows * a.columns)
         paddedColumns = a.columns + pad
+        pixelOf = .allocate(capacity: a.inputCount)
+        pixelOf.initialize(from: (0..<a.inputCount).map { Int16($0 / a.slices) }, count: a.inputCount)
         rowOf = block(pixels.map { Int32($0 / a.columns) })
         columnOf = block(pixels.map { Int32($0 % a.columns) })
         pixelBase = block(pixels.map { Int32((($0 / a.columns + pad) * (a.columns + pad) + $0 % a.columns + pad) * a.slices) })
@@ -155,6 +159,7 @@ final class SIMDWeights: @unchecked Sendable {
     deinit {
         for p in [tapStart, tapOffset, tapWeight, rowOf, columnOf, pixelBase, blockColumnOf] { p.deallocate() }
         for p in denseRowNonZero { p.deallocate() }
+        pixelOf.deallocate()
         for r in denseRows16 { r.deallocate() }
         pwRows.deallocate()
         convRows.deallocate()
@@ -208,49 +213,46 @@ extension IntegerEngine {
         let sepAct = plan.separableActivation, convAct = plan.convActivation
 
         // 1. Scatter the non-zero inputs into the depthwise sums of the positions that see them,
-        //    noting the rows and columns they span. Zero inputs are skipped 32 or 8 at a time.
+        //    noting the rows and columns they span. Inputs are read 8 at a time, a word's
+        //    non-zero bytes found by bit arithmetic; all-zero runs of 32 are skipped.
         let x = input.baseAddress!, total = input.count
-        let rowOf = v.rowOf, columnOf = v.columnOf, pixelBase = v.pixelBase
+        let pixelOf = v.pixelOf, rowOf = v.rowOf, columnOf = v.columnOf, pixelBase = v.pixelBase
         let tapStart = v.tapStart, tapOffset = v.tapOffset, tapWeight = v.tapWeight
         var rMin = Int32.max, rMax: Int32 = -1, cMin = Int32.max, cMax: Int32 = -1
+        @inline(__always) func scatter(_ n: Int) {
+            let code = Int32(x[n]), pixel = Int(pixelOf[n]), k = n &- pixel &* C
+            let r = rowOf[pixel], c = columnOf[pixel]
+            rMin = min(rMin, r)
+            rMax = r
+            cMin = min(cMin, c)
+            cMax = max(cMax, c)
+            // Only the non-zero depthwise taps of this channel (sparse models skip the rest).
+            let base = acc + (Int(pixelBase[pixel]) &+ k)
+            for t in Int(tapStart[k])..<Int(tapStart[k &+ 1]) { base[Int(tapOffset[t])] &+= code &* tapWeight[t] }
+        }
+        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
         var n = 0
-        while n < total {
-            if n &+ 32 <= total {
-                let w = UnsafeRawPointer(x + n)
-                let any =
-                    w.loadUnaligned(as: UInt64.self) | w.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
-                    | w.loadUnaligned(fromByteOffset: 16, as: UInt64.self) | w.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
-                if any == 0 {
-                    n &+= 32
-                    continue
-                }
-            }
-            if n &+ 8 <= total, UnsafeRawPointer(x + n).loadUnaligned(as: UInt64.self) == 0 {
-                n &+= 8
+        while n &+ 8 <= total {
+            let w = UnsafeRawPointer(x + n)
+            if n &+ 32 <= total,
+                w.loadUnaligned(as: UInt64.self) | w.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+                    | w.loadUnaligned(fromByteOffset: 16, as: UInt64.self) | w.loadUnaligned(fromByteOffset: 24, as: UInt64.self) == 0
+            {
+                n &+= 32
                 continue
             }
-            let end = min(n &+ 8, total)
-            var pixel = n / C
-            var k = n &- pixel &* C
-            while n < end {
-                let code = Int32(x[n])
-                if code != 0 {
-                    let r = rowOf[pixel], c = columnOf[pixel]
-                    rMin = min(rMin, r)
-                    rMax = r
-                    cMin = min(cMin, c)
-                    cMax = max(cMax, c)
-                    // Only the non-zero depthwise taps of this channel (sparse models skip the rest).
-                    let base = acc + (Int(pixelBase[pixel]) &+ k)
-                    for t in Int(tapStart[k])..<Int(tapStart[k &+ 1]) { base[Int(tapOffset[t])] &+= code &* tapWeight[t] }
-                }
-                n &+= 1
-                k &+= 1
-                if k == C {
-                    k = 0
-                    pixel &+= 1
-                }
+            let word = w.loadUnaligned(as: UInt64.self)
+            // The high bit of every byte with any bit set (no carry crosses a byte).
+            var nonZero = (((word & low7) &+ low7) | word) & ~low7
+            while nonZero != 0 {
+                scatter(n &+ nonZero.trailingZeroBitCount &>> 3)
+                nonZero &= nonZero &- 1
             }
+            n &+= 8
+        }
+        while n < total {
+            if x[n] != 0 { scatter(n) }
+            n &+= 1
         }
         var vector = v.quietDense0
         if rMax >= 0 {
@@ -264,11 +266,6 @@ extension IntegerEngine {
                     let blockRow = pr / pool * poolColumns
                     var d = acc + ((pr + pad) * padded + c0 + pad) * C
                     for pc in c0...c1 {
-                        defer { d += C }
-                        // A position no pixel reached keeps its quiet codes.
-                        var reached: Int32 = 0
-                        for k in 0..<C { reached |= d[k] }
-                        if reached == 0 { continue }
                         let conv: V8
                         if v.narrow {
                             var sep = v.sepBias16
@@ -286,6 +283,7 @@ extension IntegerEngine {
                             conv = convAct.apply(c)
                         }
                         blockDelta[blockRow + Int(blockColumnOf[pc])] &+= conv &- v.quietConv
+                        d += C
                     }
                 }
                 // 3. Changed pool codes update the first dense layer from its all-quiet value.
@@ -300,7 +298,7 @@ extension IntegerEngine {
                         for f in 0..<F {
                             let diff = poolTable[Int(v.quietConv[f] &* blockSum &+ delta[f] &- poolMin)] &- quietPool[f]
                             let i = block * F + f
-                            if diff == 0 || !nonZeroRows0[i] { continue }
+                            if !nonZeroRows0[i] { continue }
                             if narrow0 {
                                 vector &+= V16(truncatingIfNeeded: SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: diff)) &* rows16[i])
                             } else {
@@ -323,11 +321,11 @@ extension IntegerEngine {
                 var next = v.denseBias[l]
                 let rows = v.denseRows[l], rows16 = v.denseRows16[l], nonZero = v.denseRowNonZero[l]
                 if v.denseNarrow[l] {
-                    for i in 0..<width where vector[i] != 0 && nonZero[i] {
+                    for i in 0..<width where nonZero[i] {
                         next &+= V16(truncatingIfNeeded: SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: vector[i])) &* rows16[i])
                     }
                 } else {
-                    for i in 0..<width where vector[i] != 0 && nonZero[i] { next &+= V16(repeating: vector[i]) &* rows[i] }
+                    for i in 0..<width where nonZero[i] { next &+= V16(repeating: vector[i]) &* rows[i] }
                 }
                 vector = next
                 width = fast.widths[l + 1]
