@@ -24,12 +24,10 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
-        // libzmq from Debian's libzmq3-dev, found with pkg-config.
-        .systemLibrary(
-            name: "CZMQ",
-            pkgConfig: "libzmq",
-            providers: [.apt(["libzmq3-dev"])]
-        ),
+        // libzmq from Debian's libzmq3-dev: zmq.h on the default include path, linked by the
+        // module map. (Not through pkg-config: Debian's libzmq.pc carries an -isystem flag from
+        // its private requirements that SwiftPM refuses with a warning on every build.)
+        .systemLibrary(name: "CZMQ"),
         .target(name: "ZeroMQ", dependencies: ["CZMQ"]),
         .target(name: "ReadoutProtocol"),
         // NumPy .npy/.npz reading for reference data (PixelAV clusters, TCAD maps).

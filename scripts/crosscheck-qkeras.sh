@@ -10,7 +10,7 @@ if ! "$venv/bin/python" -c "import qkeras" 2>/dev/null; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check tensorflow-cpu==2.15.1 qkeras==0.9.0 pyparsing h5py
 fi
-(cd "$root" && swift build -c release --product smartpix 2>&1 | grep -v "prohibited flag" >&2 || true)
+(cd "$root" && swift build -c release --product smartpix >&2)
 smartpix="$root/.build/release/smartpix"
 models=("$@")
 if [[ ${#models[@]} -eq 0 ]]; then

@@ -6,5 +6,5 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 source "$root/scripts/lib/ensure-deps.sh"
 ensure_libzmq
 cd "$root"
-swift build -c release --product smartpix 2>&1 | grep -v "prohibited flag" >&2 || true
+swift build -c release --product smartpix >&2
 exec "$root/.build/release/smartpix" pipeline "$@"
