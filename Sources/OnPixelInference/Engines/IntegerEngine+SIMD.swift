@@ -183,7 +183,9 @@ extension IntegerPlan.Requantize {
     func apply(_ v: SIMD16<Int32>) -> SIMD16<Int32> {
         var q = v
         if shift > 0 { q = (v &+ roundingAddend &+ ((v &>> shift) & 1)) &>> shift }
-        return pointwiseMin(pointwiseMax(q, SIMD16(repeating: range.lowerBound)), SIMD16(repeating: range.upperBound))
+        // Clipped with `replacing` (inlined) rather than pointwiseMin/Max (a call per use here).
+        let low = SIMD16(repeating: range.lowerBound), high = SIMD16(repeating: range.upperBound)
+        return q.replacing(with: low, where: q .< low).replacing(with: high, where: q .> high)
     }
 
     /// 16-bit lanes (when `SIMDWeights.narrow` bounds the values), the same integers.
