@@ -158,7 +158,7 @@ import Testing
     }
 
     /// MDMM-like sparsity: most weights zero, whole dense rows zero. The fast path skips
-    /// them (zero depthwise taps, all-zero rows) and still equals the dense trace.
+    /// them (all-zero dense rows) and still equals the dense trace.
     @Test func sparseModelsSkipZeroWeightsExactly() throws {
         var rng = SplitMix64(seed: 13)
         for slices in [2, 20] {

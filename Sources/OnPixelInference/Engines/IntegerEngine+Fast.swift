@@ -74,6 +74,7 @@ public final class InferenceScratch {
     /// Depthwise sums of the SIMD path, on its padded grid (see `SIMDWeights`).
     let padded: Int32Block
     let touched, blockTouched: UnsafeMutablePointer<Bool>
+    let repeated: UnsafeMutablePointer<Int16>
     let blockDeltaV: UnsafeMutablePointer<SIMD8<Int32>>
 
     init(_ a: ModelArchitecture) {
@@ -86,7 +87,10 @@ public final class InferenceScratch {
         vector = Int32Block(zeros: widest)
         next = Int32Block(zeros: widest)
         sep = Int32Block(zeros: a.filters)
-        padded = Int32Block(zeros: (a.rows + a.kernel - 1) * (a.columns + a.kernel - 1) * a.slices)
+        padded = Int32Block(zeros: (a.rows + a.kernel - 1) * (a.columns + a.kernel - 1) * a.slices + 8)
+        let repeatedCount = (a.kernel * a.slices + 7) / 8 * 8
+        repeated = .allocate(capacity: repeatedCount)
+        repeated.initialize(repeating: 0, count: repeatedCount)
         touched = .allocate(capacity: positions)
         touched.initialize(repeating: false, count: positions)
         blockTouched = .allocate(capacity: blocks)
@@ -97,6 +101,7 @@ public final class InferenceScratch {
 
     deinit {
         touched.deallocate()
+        repeated.deallocate()
         blockTouched.deallocate()
         blockDeltaV.deallocate()
     }

@@ -26,9 +26,16 @@ final class SIMDWeights: @unchecked Sendable {
     let paddedColumns: Int
     /// Pool-block column of each conv column.
     let blockColumnOf: UnsafeMutablePointer<Int32>
-    /// The non-zero depthwise taps, grouped by channel: channel k owns tapStart[k]..<tapStart[k+1];
-    /// a tap adds code x weight at pixelBase + k + tapOffset.
-    let tapStart, tapOffset, tapWeight: UnsafeMutablePointer<Int32>
+    /// Row scatter: a pixel's kernel-row i adds codes x weights to `segment` = kernel x slices
+    /// contiguous sums (kernel positions, all channels), in `chunks` 8-lane pieces;
+    /// `rowWeights[i * chunks + ch]` holds the weights, `repeatIndex[m]` = m % slices (past the segment
+    /// the weights are zero, so any code serves).
+    let segment, chunks: Int
+    let rowWeights: UnsafeMutablePointer<SIMD8<Int16>>
+    let repeatIndex: UnsafeMutablePointer<Int32>
+    /// When slices divide 8, a word of inputs holds whole pixels: the high bit of each pixel's
+    /// first byte (0 otherwise).
+    let pixelStartBytes: UInt64
     /// Whether each dense weight row has a non-zero weight (all-zero rows are skipped).
     let denseRowNonZero: [UnsafeMutablePointer<Bool>]
     /// The separable and 1x1 conv steps in 16-bit lanes, when this model's weights bound every
@@ -44,7 +51,13 @@ final class SIMDWeights: @unchecked Sendable {
     let denseNarrow: [Bool]
     let denseRows16: [UnsafeMutablePointer<SIMD16<Int16>>]
 
-    static func fits(_ a: ModelArchitecture) -> Bool { a.filters <= 8 && (a.hidden + [a.outputs]).allSatisfy { $0 <= 16 } }
+    /// Filters fit a vector, dense layers 16 lanes, and an input code times a depthwise weight
+    /// 16 bits (the scatter's products; 4-bit codes and weights give at most 64).
+    static func fits(_ a: ModelArchitecture) -> Bool {
+        func magnitude(_ q: Quantizer) -> Int { max(abs(q.codeRange.lowerBound), abs(q.codeRange.upperBound)) }
+        return a.filters <= 8 && (a.hidden + [a.outputs]).allSatisfy { $0 <= 16 }
+            && magnitude(a.types.input) * magnitude(a.types.depthwise) <= Int(Int16.max)
+    }
 
     init(_ e: IntegerEngine) {
         let a = e.model.architecture, F = a.filters
@@ -72,19 +85,22 @@ final class SIMDWeights: @unchecked Sendable {
         columnOf = block(pixels.map { Int32($0 % a.columns) })
         pixelBase = block(pixels.map { Int32((($0 / a.columns + pad) * (a.columns + pad) + $0 % a.columns + pad) * a.slices) })
         blockColumnOf = block((0..<a.convColumns).map { Int32($0 / a.pool) })
-        var starts: [Int32] = [0], offsets: [Int32] = [], tw: [Int32] = []
-        for k in 0..<a.slices {
-            for i in 0..<a.kernel {
-                for j in 0..<a.kernel where e.dw[(i * a.kernel + j) * a.slices + k] != 0 {
-                    offsets.append(Int32(-(i * (a.columns + pad) + j) * a.slices))
-                    tw.append(e.dw[(i * a.kernel + j) * a.slices + k])
+        let K = a.kernel, C = a.slices
+        segment = K * C
+        chunks = (segment + 7) / 8
+        rowWeights = .allocate(capacity: K * chunks)
+        for i in 0..<K {
+            for ch in 0..<chunks {
+                var w = SIMD8<Int16>()
+                for l in 0..<8 where 8 * ch + l < K * C {
+                    let m = 8 * ch + l
+                    w[l] = Int16(truncatingIfNeeded: e.dw[(i * K + (K - 1 - m / C)) * C + m % C])
                 }
+                (rowWeights + i * chunks + ch).initialize(to: w)
             }
-            starts.append(Int32(tw.count))
         }
-        tapStart = block(starts)
-        tapOffset = block(offsets)
-        tapWeight = block(tw)
+        repeatIndex = block((0..<(chunks * 8)).map { Int32($0 % C) })
+        pixelStartBytes = 8 % C == 0 ? stride(from: 0, to: 8, by: C).reduce(UInt64(0)) { $0 | UInt64(0x80) << UInt64(8 * $1) } : 0
         denseRowNonZero = e.model.dense.enumerated().map { l, d in
             let p = UnsafeMutablePointer<Bool>.allocate(capacity: d.inputs)
             for i in 0..<d.inputs { (p + i).initialize(to: e.denseK[l][(i * d.outputs)..<((i + 1) * d.outputs)].contains { $0 != 0 }) }
@@ -157,9 +173,11 @@ final class SIMDWeights: @unchecked Sendable {
     }
 
     deinit {
-        for p in [tapStart, tapOffset, tapWeight, rowOf, columnOf, pixelBase, blockColumnOf] { p.deallocate() }
+        for p in [rowOf, columnOf, pixelBase, blockColumnOf] { p.deallocate() }
         for p in denseRowNonZero { p.deallocate() }
         pixelOf.deallocate()
+        rowWeights.deallocate()
+        repeatIndex.deallocate()
         for r in denseRows16 { r.deallocate() }
         pwRows.deallocate()
         convRows.deallocate()
@@ -219,18 +237,28 @@ extension IntegerEngine {
         //    non-zero bytes found by bit arithmetic; all-zero runs of 32 are skipped.
         let x = input.baseAddress!, total = input.count
         let pixelOf = v.pixelOf, rowOf = v.rowOf, columnOf = v.columnOf, pixelBase = v.pixelBase
-        let tapStart = v.tapStart, tapOffset = v.tapOffset, tapWeight = v.tapWeight
         var rMin = Int32.max, rMax: Int32 = -1, cMin = Int32.max, cMax: Int32 = -1
-        @inline(__always) func scatter(_ n: Int) {
-            let code = Int32(x[n]), pixel = Int(pixelOf[n]), k = n &- pixel &* C
+        var lastPixel = -1
+        let repeated = s.repeated, chunks = v.chunks, rowWeights = v.rowWeights, repeatIndex = v.repeatIndex
+        let pixelStarts = v.pixelStartBytes
+        /// Adds a pixel's codes x weights to every sum that sees it, a kernel row at a time.
+        @inline(__always) func scatter(pixel: Int) {
             let r = rowOf[pixel], c = columnOf[pixel]
             rMin = min(rMin, r)
             rMax = r
             cMin = min(cMin, c)
             cMax = max(cMax, c)
-            // Only the non-zero depthwise taps of this channel (sparse models skip the rest).
-            let base = acc + (Int(pixelBase[pixel]) &+ k)
-            for t in Int(tapStart[k])..<Int(tapStart[k &+ 1]) { base[Int(tapOffset[t])] &+= code &* tapWeight[t] }
+            let codes = x + pixel &* C
+            for m in 0..<(chunks &* 8) { repeated[m] = Int16(codes[Int(repeatIndex[m])]) }
+            let base = acc + (Int(pixelBase[pixel]) &- pad &* C)
+            for i in 0...pad {
+                let row = base - i &* padded &* C
+                for ch in 0..<chunks {
+                    let p = UnsafeMutableRawPointer(row + 8 &* ch)
+                    let product = UnsafeRawPointer(repeated + 8 &* ch).loadUnaligned(as: SIMD8<Int16>.self) &* rowWeights[i &* chunks &+ ch]
+                    p.storeBytes(of: p.loadUnaligned(as: SIMD8<Int32>.self) &+ SIMD8<Int32>(truncatingIfNeeded: product), as: SIMD8<Int32>.self)
+                }
+            }
         }
         let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
         var n = 0
@@ -246,14 +274,31 @@ extension IntegerEngine {
             let word = w.loadUnaligned(as: UInt64.self)
             // The high bit of every byte with any bit set (no carry crosses a byte).
             var nonZero = (((word & low7) &+ low7) | word) & ~low7
-            while nonZero != 0 {
-                scatter(n &+ nonZero.trailingZeroBitCount &>> 3)
-                nonZero &= nonZero &- 1
+            if pixelStarts != 0 {
+                // Whole pixels per word: fold each pixel's bytes onto its first.
+                var folded = nonZero
+                for k in 1..<C { folded |= nonZero &>> (8 &* k) }
+                nonZero = folded & pixelStarts
+                while nonZero != 0 {
+                    scatter(pixel: Int(pixelOf[n &+ nonZero.trailingZeroBitCount &>> 3]))
+                    nonZero &= nonZero &- 1
+                }
+            } else {
+                while nonZero != 0 {
+                    let pixel = Int(pixelOf[n &+ nonZero.trailingZeroBitCount &>> 3])
+                    if pixel != lastPixel { scatter(pixel: pixel) }
+                    lastPixel = pixel
+                    nonZero &= nonZero &- 1
+                }
             }
             n &+= 8
         }
         while n < total {
-            if x[n] != 0 { scatter(n) }
+            let pixel = Int(pixelOf[n])
+            if x[n] != 0 && pixel != lastPixel {
+                scatter(pixel: pixel)
+                lastPixel = pixel
+            }
             n &+= 1
         }
         var vector = v.quietDense0
@@ -263,18 +308,19 @@ extension IntegerEngine {
             let r0 = max(Int(rMin) - pad, 0), r1 = min(Int(rMax), usedRows - 1)
             let c0 = max(Int(cMin) - pad, 0), c1 = min(Int(cMax), usedCols - 1)
             if r0 <= r1 && c0 <= c1 {
-                let blockColumnOf = v.blockColumnOf
+                let blockColumnOf = v.blockColumnOf, narrow = v.narrow, quietConv = v.quietConv
+                let pwRows16 = v.pwRows16, convRows16 = v.convRows16, sepBias16 = v.sepBias16, convBias16 = v.convBias16
                 for pr in r0...r1 {
                     let blockRow = pr / pool * poolColumns
                     var d = acc + ((pr + pad) * padded + c0 + pad) * C
                     for pc in c0...c1 {
                         let conv: V8
-                        if v.narrow {
-                            var sep = v.sepBias16
-                            for k in 0..<C { sep &+= SIMD8<Int16>(repeating: Int16(truncatingIfNeeded: d[k])) &* v.pwRows16[k] }
+                        if narrow {
+                            var sep = sepBias16
+                            for k in 0..<C { sep &+= SIMD8<Int16>(repeating: Int16(truncatingIfNeeded: d[k])) &* pwRows16[k] }
                             sep = sepAct.apply(sep)
-                            var c = v.convBias16
-                            for g in 0..<F { c &+= SIMD8<Int16>(repeating: sep[g]) &* v.convRows16[g] }
+                            var c = convBias16
+                            for g in 0..<F { c &+= SIMD8<Int16>(repeating: sep[g]) &* convRows16[g] }
                             conv = V8(truncatingIfNeeded: convAct.apply(c))
                         } else {
                             var sep = v.sepBias
@@ -284,7 +330,7 @@ extension IntegerEngine {
                             for g in 0..<F { c &+= V8(repeating: sep[g]) &* v.convRows[g] }
                             conv = convAct.apply(c)
                         }
-                        blockDelta[blockRow + Int(blockColumnOf[pc])] &+= conv &- v.quietConv
+                        blockDelta[blockRow + Int(blockColumnOf[pc])] &+= conv &- quietConv
                         d += C
                     }
                 }
