@@ -32,7 +32,8 @@ final class FastWeights: @unchecked Sendable {
     let layerCount: Int
     let poolTable: Int32Block
     let poolMin: Int32
-    let denseActivation: IntegerPlan.Requantize
+    /// Each hidden layer's requantization (its shift depends on the layer's input type too).
+    let denseActivations: [IntegerPlan.Requantize]
 
     init(
         dw: [Int32], pw: [Int32], sepBias: [Int32], convK: [Int32], convB: [Int32], quietConv: [Int32], quietPoolCode: [Int32], quietDense0: [Int32],
@@ -57,8 +58,7 @@ final class FastWeights: @unchecked Sendable {
         layerCount = widths.count - 1
         poolTable = Int32Block(plan.poolTable)
         poolMin = plan.poolSumMin
-        // Hidden layers share one activation type; the output layer has none.
-        denseActivation = plan.dense.first?.activation ?? IntegerPlan.Requantize(shift: 0, range: Int32.min...Int32.max)
+        denseActivations = plan.dense.compactMap(\.activation)
     }
 
     deinit {
@@ -232,7 +232,7 @@ extension IntegerEngine {
                 width = outs
             }
             if l < layers - 1 {
-                let activation = w.denseActivation
+                let activation = w.denseActivations[l]
                 for o in 0..<width { vector[o] = activation.apply(vector[o]) }
             }
         }

@@ -45,11 +45,14 @@ final class SIMDWeights: @unchecked Sendable {
     let pwRows16: UnsafeMutablePointer<SIMD8<Int16>>
     let convRows16: UnsafeMutablePointer<SIMD8<Int16>>
     let sepBias16, convBias16: SIMD8<Int16>
-    /// Dense rows in 16-bit lanes, for the layers where every input times every weight fits
-    /// Int16 (8-bit codes and weights do): the product is one 16-bit multiply, widened and
-    /// summed in 32 bits, the same integers.
-    let denseNarrow: [Bool]
-    let denseRows16: [UnsafeMutablePointer<SIMD16<Int16>>]
+    /// Dense rows by input pairs, for the layers whose inputs and weights all lie within
+    /// +-32767 (the seed's 8-bit codes and weights do): entry [i * 4 + q] holds the weights of
+    /// inputs i and i + 1 (zero past the last input) for outputs 4q..<4q+4, interleaved, so
+    /// one 16-bit multiply-add of pairs (`pairProducts`, pmaddwd on x86) adds two inputs'
+    /// exact products into 32-bit sums. `densePairNonZero[i]`: either row has a non-zero weight.
+    let denseByPairs: [Bool]
+    let densePairs: [UnsafeMutablePointer<SIMD8<Int16>>]
+    let densePairNonZero: [UnsafeMutablePointer<Bool>]
 
     /// Filters fit a vector, dense layers 16 lanes, and an input code times a depthwise weight
     /// 16 bits (the scatter's products; 4-bit codes and weights give at most 64).
@@ -157,18 +160,29 @@ final class SIMDWeights: @unchecked Sendable {
         // (new code - quiet code), the others activation codes.
         let pool = t.poolActivation.codeRange, act = t.denseActivation.codeRange
         let firstInput = e.quietPoolCode.map { q in max(abs(pool.upperBound - Int(q)), abs(pool.lowerBound - Int(q))) }.max() ?? 0
-        denseNarrow = e.model.dense.enumerated().map { l, d in
+        denseByPairs = e.model.dense.enumerated().map { l, d in
             let input = l == 0 ? firstInput : max(abs(act.lowerBound), abs(act.upperBound))
-            return input * Int(d.kernel.map { abs($0) }.max() ?? 0) <= Int(Int16.max)
+            return max(input, Int(d.kernel.map { abs($0) }.max() ?? 0)) <= Int(Int16.max)
         }
-        denseRows16 = e.model.dense.enumerated().map { l, d in
-            let rows = UnsafeMutablePointer<SIMD16<Int16>>.allocate(capacity: d.inputs)
+        densePairs = e.model.dense.enumerated().map { l, d in
+            let rows = UnsafeMutablePointer<SIMD8<Int16>>.allocate(capacity: d.inputs * 4)
+            func weight(_ i: Int, _ o: Int) -> Int16 { i < d.inputs && o < d.outputs ? Int16(truncatingIfNeeded: e.denseK[l][i * d.outputs + o]) : 0 }
             for i in 0..<d.inputs {
-                var v = SIMD16<Int16>()
-                for o in 0..<d.outputs { v[o] = Int16(truncatingIfNeeded: e.denseK[l][i * d.outputs + o]) }
-                (rows + i).initialize(to: v)
+                for q in 0..<4 {
+                    var v = SIMD8<Int16>()
+                    for j in 0..<4 {
+                        v[2 * j] = weight(i, 4 * q + j)
+                        v[2 * j + 1] = weight(i + 1, 4 * q + j)
+                    }
+                    (rows + 4 * i + q).initialize(to: v)
+                }
             }
             return rows
+        }
+        densePairNonZero = e.model.dense.enumerated().map { l, d in
+            let p = UnsafeMutablePointer<Bool>.allocate(capacity: d.inputs)
+            for i in 0..<d.inputs { (p + i).initialize(to: e.denseK[l][(i * d.outputs)..<(min(i + 2, d.inputs) * d.outputs)].contains { $0 != 0 }) }
+            return p
         }
     }
 
@@ -178,7 +192,8 @@ final class SIMDWeights: @unchecked Sendable {
         pixelOf.deallocate()
         rowWeights.deallocate()
         repeatIndex.deallocate()
-        for r in denseRows16 { r.deallocate() }
+        for r in densePairs { r.deallocate() }
+        for r in densePairNonZero { r.deallocate() }
         pwRows.deallocate()
         convRows.deallocate()
         pwRows16.deallocate()
@@ -194,7 +209,8 @@ extension IntegerPlan.Requantize {
     func apply(_ v: SIMD8<Int32>) -> SIMD8<Int32> {
         var q = v
         if shift > 0 { q = (v &+ roundingAddend &+ ((v &>> shift) & 1)) &>> shift }
-        return pointwiseMin(pointwiseMax(q, SIMD8(repeating: range.lowerBound)), SIMD8(repeating: range.upperBound))
+        let low = SIMD8(repeating: range.lowerBound), high = SIMD8(repeating: range.upperBound)
+        return q.replacing(with: low, where: q .< low).replacing(with: high, where: q .> high)
     }
 
     @inline(__always)
@@ -219,6 +235,29 @@ extension IntegerPlan.Requantize {
     }
 
     private var roundingAddend: Int32 { (Int32(1) << (shift - 1)) - 1 }
+}
+
+/// x[2j] w[2j] + x[2j+1] w[2j+1] for j in 0..<4, in 32 bits: written so that x86 compilers
+/// emit one pmaddwd (exact for operands within +-32767); plain integer arithmetic elsewhere.
+@inline(__always)
+func pairProducts(_ x: SIMD8<Int16>, _ w: SIMD8<Int16>) -> SIMD4<Int32> {
+    let p = SIMD8<Int32>(truncatingIfNeeded: x) &* SIMD8<Int32>(truncatingIfNeeded: w)
+    return p.evenHalf &+ p.oddHalf
+}
+
+/// (a, b) in every pair of lanes.
+@inline(__always)
+func pairBroadcast(_ a: Int32, _ b: Int32) -> SIMD8<Int16> {
+    let pair = UInt32(UInt16(truncatingIfNeeded: a)) | UInt32(UInt16(truncatingIfNeeded: b)) << 16
+    return unsafeBitCast(SIMD4<UInt32>(repeating: pair), to: SIMD8<Int16>.self)
+}
+
+/// v[o] += a x W[i][o] + b x W[i + 1][o] for 16 outputs, from `rows` = densePairs entry i.
+@inline(__always)
+func addPairProducts(_ v: inout SIMD16<Int32>, _ a: Int32, _ b: Int32, _ rows: UnsafePointer<SIMD8<Int16>>) {
+    let x = pairBroadcast(a, b)
+    let q0 = pairProducts(x, rows[0]), q1 = pairProducts(x, rows[1]), q2 = pairProducts(x, rows[2]), q3 = pairProducts(x, rows[3])
+    v &+= SIMD16(lowHalf: SIMD8(lowHalf: q0, highHalf: q1), highHalf: SIMD8(lowHalf: q2, highHalf: q3))
 }
 
 extension IntegerEngine {
@@ -337,21 +376,27 @@ extension IntegerEngine {
                 // 3. Changed pool codes update the first dense layer from its all-quiet value.
                 let poolTable = fast.poolTable.p, poolMin = fast.poolMin, quietPool = fast.quietPoolCode.p
                 let blockSum = Int32(pool * pool)
-                let rows0 = v.denseRows[0], rows16 = v.denseRows16[0], narrow0 = v.denseNarrow[0], nonZeroRows0 = v.denseRowNonZero[0]
+                let rows0 = v.denseRows[0], nonZeroRows0 = v.denseRowNonZero[0]
+                let byPairs0 = v.denseByPairs[0], pairs0 = v.densePairs[0], pairNonZero0 = v.densePairNonZero[0]
                 for br in (r0 / pool)...(r1 / pool) {
                     for bc in (c0 / pool)...(c1 / pool) {
                         let block = br * poolColumns + bc
                         let delta = blockDelta[block]
                         blockDelta[block] = V8()
-                        for f in 0..<F {
-                            let diff = poolTable[Int(v.quietConv[f] &* blockSum &+ delta[f] &- poolMin)] &- quietPool[f]
-                            let i = block * F + f
-                            if !nonZeroRows0[i] { continue }
-                            if narrow0 {
-                                vector &+= V16(truncatingIfNeeded: SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: diff)) &* rows16[i])
+                        @inline(__always) func change(_ f: Int) -> Int32 {
+                            poolTable[Int(quietConv[f] &* blockSum &+ delta[f] &- poolMin)] &- quietPool[f]
+                        }
+                        var f = 0
+                        while f < F {
+                            let i = block &* F &+ f
+                            let d0 = change(f), d1 = f &+ 1 < F ? change(f &+ 1) : 0
+                            if byPairs0 {
+                                if pairNonZero0[i] { addPairProducts(&vector, d0, d1, pairs0 + 4 &* i) }
                             } else {
-                                vector &+= V16(repeating: diff) &* rows0[i]
+                                if nonZeroRows0[i] { vector &+= V16(repeating: d0) &* rows0[i] }
+                                if f &+ 1 < F && nonZeroRows0[i &+ 1] { vector &+= V16(repeating: d1) &* rows0[i &+ 1] }
                             }
+                            f &+= 2
                         }
                     }
                 }
@@ -367,18 +412,18 @@ extension IntegerEngine {
         for l in 0..<layers {
             if l > 0 {
                 var next = v.denseBias[l]
-                let rows = v.denseRows[l], rows16 = v.denseRows16[l], nonZero = v.denseRowNonZero[l]
-                if v.denseNarrow[l] {
-                    for i in 0..<width where nonZero[i] {
-                        next &+= V16(truncatingIfNeeded: SIMD16<Int16>(repeating: Int16(truncatingIfNeeded: vector[i])) &* rows16[i])
-                    }
+                let rows = v.denseRows[l], nonZero = v.denseRowNonZero[l]
+                if v.denseByPairs[l] {
+                    let pairs = v.densePairs[l], pairNonZero = v.densePairNonZero[l]
+                    // Lanes past `width` hold 0 and meet zero weights.
+                    for i in stride(from: 0, to: width, by: 2) where pairNonZero[i] { addPairProducts(&next, vector[i], vector[i &+ 1], pairs + 4 &* i) }
                 } else {
                     for i in 0..<width where nonZero[i] { next &+= V16(repeating: vector[i]) &* rows[i] }
                 }
                 vector = next
                 width = fast.widths[l + 1]
             }
-            if l < layers - 1 { vector = fast.denseActivation.apply(vector) }
+            if l < layers - 1 { vector = fast.denseActivations[l].apply(vector) }
         }
         for o in 0..<width { output[o] = vector[o] }
     }
