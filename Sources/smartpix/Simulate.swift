@@ -18,9 +18,9 @@ struct Simulate: ParsableCommand {
             """
     )
 
-    @Option(help: "cotAlpha = n_x / n_z (along the beam).")
+    @Option(parsing: .unconditional, help: "cotAlpha = n_x / n_z (along the beam); negative values as they are (--cot-alpha -1).")
     var cotAlpha = 0.0
-    @Option(help: "cotBeta = n_y / n_z (bending direction).")
+    @Option(parsing: .unconditional, help: "cotBeta = n_y / n_z (bending direction).")
     var cotBeta = 0.0
     @Option(help: "Momentum, GeV (pions).")
     var momentum = 10.0
@@ -32,6 +32,7 @@ struct Simulate: ParsableCommand {
     var seed: UInt64 = 1
     @Option(help: "Output prefix: writes PREFIX-charge.npy and PREFIX-labels.npy.")
     var out: String
+    @OptionGroup var model: PhysicsModelOptions
 
     func validate() throws {
         guard (1...10_000_000).contains(count) else { throw ValidationError("--count must be 1 to 10000000, got \(count)") }
@@ -44,6 +45,7 @@ struct Simulate: ParsableCommand {
     func run() throws {
         var settings = SimulationSettings()
         settings.sensor = try Sensor(geometry: .named(geometry))
+        try model.apply(to: &settings)
         let sim = try ClusterSimulator(settings)
         let g = settings.sensor.geometry
         var rng = SplitMix64(seed: seed)
@@ -58,6 +60,6 @@ struct Simulate: ParsableCommand {
         let shape = sim.shape
         try NumPyArray(float32: charges, shape: [count, shape.slices, shape.rows, shape.columns]).npy.write(to: URL(fileURLWithPath: out + "-charge.npy"))
         try NumPyArray(float32: labels, shape: [count, TruthLabel.count]).npy.write(to: URL(fileURLWithPath: out + "-labels.npy"))
-        print("wrote \(out)-charge.npy and \(out)-labels.npy (\(count) clusters, \(g))")
+        print("wrote \(out)-charge.npy and \(out)-labels.npy (\(count) clusters, \(g); \(PhysicsModelOptions.describe(settings)))")
     }
 }

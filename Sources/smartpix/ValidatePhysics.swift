@@ -25,17 +25,7 @@ struct ValidatePhysics: ParsableCommand {
     @Option(help: "Clusters simulated per condition when the condition does not say.")
     var count = 2000
 
-    @Option(help: "Reference data folder (default: ../shared/reference beside the package).")
-    var reference: String?
-
-    @Option(
-        help:
-            "Weighting potential: 'cell' (pad in a 5 x 5-pixel cell, default), 'pad' (pad in an infinite array) or 'pixelav' (the TCAD map in the reference data)."
-    )
-    var potential: PotentialChoice = .cell
-
-    @Option(help: "Drift field: 'linear' (default) or 'pixelav' (the centre line of the TCAD map in the reference data).")
-    var field: FieldChoice = .linear
+    @OptionGroup var model: PhysicsModelOptions
 
     @Option(help: "Seed of the simulation.")
     var seed: UInt64 = 1
@@ -45,9 +35,6 @@ struct ValidatePhysics: ParsableCommand {
             "Print one JSON object: {conditions: [{cot_alpha, cot_beta, charge_mpv, charge_median, charge_fraction, x_size, y_size, y_shift_um, x_shift_um, min_neighbour, pixelav, comparisons}]}."
     )
     var json = false
-
-    enum PotentialChoice: String, ExpressibleByArgument, CaseIterable { case cell, pad, pixelav }
-    enum FieldChoice: String, ExpressibleByArgument, CaseIterable { case linear, pixelav }
 
     func validate() throws {
         guard (1...1_000_000).contains(count) else { throw ValidationError("--count must be 1 to 1000000, got \(count)") }
@@ -59,17 +46,9 @@ struct ValidatePhysics: ParsableCommand {
         if let path = conditions {
             list = try ValidationCondition.load(path: path)
         } else {
-            list = try ValidationCondition.load(path: try ReferenceFolder.locate(reference, for: "validate-physics") + "/pixelav-grid.json")
+            list = try ValidationCondition.load(path: try ReferenceFolder.locate(model.reference, for: "validate-physics") + "/pixelav-grid.json")
         }
-        if potential == .pad { settings.potential = .pad(settings.sensor.geometry) }
-        if potential == .pixelav {
-            let folder = try ReferenceFolder.locate(reference, for: "--potential pixelav")
-            settings.potential = try WeightingPotential.map(npz: folder + "/pixelav-maps/pixelav-weighting.npz", geometry: settings.sensor.geometry)
-        }
-        if field == .pixelav {
-            let folder = try ReferenceFolder.locate(reference, for: "--field pixelav")
-            settings.field = try ElectricField.map(npz: folder + "/pixelav-maps/pixelav-efield.npz", thickness: settings.sensor.geometry.thickness)
-        }
+        try model.apply(to: &settings)
         let start = ContinuousClock.now
         let results = try PhysicsValidation.run(list, settings: settings, defaultCount: count, seed: seed)
         let elapsed = ContinuousClock.now - start
@@ -78,7 +57,7 @@ struct ValidatePhysics: ParsableCommand {
             return
         }
         print(
-            "PixelAV comparison (weighting potential: \(settings.potential?.source ?? "pad in a 5 x 5-pixel cell"), \(settings.field == nil ? "linear" : "PixelAV map") field), simulated in \(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1))))"
+            "PixelAV comparison (\(PhysicsModelOptions.describe(settings))), simulated in \(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1))))"
         )
         var agreeing = 0, total = 0
         for r in results {
