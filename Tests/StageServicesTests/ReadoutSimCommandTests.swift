@@ -90,6 +90,29 @@ import ZeroMQ
         #expect(text.contains("pipeline: complete"))
     }
 
+    /// `smartpix simulate` takes negative angles as plain arguments and writes the arrays;
+    /// a map that does not fit the geometry is refused, naming the option.
+    @Test func simulateWritesArraysAndRefusesAMismatchedMap() throws {
+        let smartpix = URL(fileURLWithPath: Self.binary).deletingLastPathComponent().appendingPathComponent("smartpix").path
+        let prefix = NSTemporaryDirectory() + "smartpix-simulate-\(getpid())"
+        let (p, out, err) = try Self.launch(["simulate", "--cot-alpha", "-1", "--cot-beta", "-0.25", "--count", "3", "--out", prefix], program: smartpix)
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "\(text)\(errors)")
+        for suffix in ["-charge.npy", "-labels.npy"] {
+            #expect(FileManager.default.fileExists(atPath: prefix + suffix))
+            try? FileManager.default.removeItem(atPath: prefix + suffix)
+        }
+        let (q, _, qerr) = try Self.launch(["simulate", "--geometry", "type1", "--potential", "pixelav", "--count", "1", "--out", prefix], program: smartpix)
+        let refusal = String(decoding: qerr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        q.waitUntilExit()
+        // Without the reference data the option is named; with it, the map's mismatch is.
+        #expect(q.terminationStatus != 0)
+        #expect(refusal.contains("--potential pixelav") || refusal.contains("type1"), "\(refusal)")
+        #expect(!FileManager.default.fileExists(atPath: prefix + "-charge.npy"))
+    }
+
     /// No consumer at all: PUSH cannot deliver, yet SIGINT still ends the run promptly (the
     /// blocked sends give up after a bounded patience), exit 0, saying the end-of-run did not
     /// get out.
