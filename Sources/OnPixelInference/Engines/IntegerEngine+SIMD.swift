@@ -4,7 +4,7 @@
 
 extension IntegerPlan.Requantize {
     /// `apply` on every lane, branch-free: rhe(v / 2^s) = (v + 2^(s-1) - 1 + ((v >> s) & 1)) >> s.
-    /// (Two concrete copies: the generic form crashes in debug builds of Swift 6.3.)
+    /// (Concrete copies per vector type: the generic form crashes in debug builds of Swift 6.3.)
     @inline(__always)
     func apply(_ v: SIMD8<Int32>) -> SIMD8<Int32> {
         var q = v
