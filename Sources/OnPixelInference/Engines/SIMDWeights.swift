@@ -19,7 +19,6 @@ final class SIMDWeights: @unchecked Sendable {
     let denseRows: [UnsafeMutablePointer<V16>]  // per layer, [input] -> lanes out
     let denseBias: [V16]
     let quietDense0: V16
-    let slices: Int
     /// Pixel of each input index.
     let pixelOf: UnsafeMutablePointer<Int16>
     /// Row and column of each input pixel, and the index of its channel 0 in the padded grid
@@ -28,11 +27,11 @@ final class SIMDWeights: @unchecked Sendable {
     let paddedColumns: Int
     /// Pool-block column of each conv column.
     let blockColumnOf: UnsafeMutablePointer<Int32>
-    /// Row scatter: a pixel's kernel-row i adds codes x weights to `segment` = kernel x slices
-    /// contiguous sums (kernel positions, all channels), in `chunks` 8-lane pieces;
+    /// Row scatter: a pixel's kernel-row i adds codes x weights to kernel x slices contiguous
+    /// sums (kernel positions, all channels), in `chunks` 8-lane pieces;
     /// `rowWeights[i * chunks + ch]` holds the weights, `repeatIndex[m]` = m % slices (past the segment
     /// the weights are zero, so any code serves).
-    let segment, chunks: Int
+    let chunks: Int
     let rowWeights: UnsafeMutablePointer<SIMD8<Int16>>
     let repeatIndex: UnsafeMutablePointer<Int32>
     /// When slices divide 8, a word of inputs holds whole pixels: the high bit of each pixel's
@@ -76,7 +75,6 @@ final class SIMDWeights: @unchecked Sendable {
             for (i, x) in values.enumerated() { v[i] = x }
             return v
         }
-        slices = a.slices
         func block(_ values: [Int32]) -> UnsafeMutablePointer<Int32> {
             let p = UnsafeMutablePointer<Int32>.allocate(capacity: max(values.count, 1))
             p.initialize(from: values, count: values.count)
@@ -91,8 +89,7 @@ final class SIMDWeights: @unchecked Sendable {
         pixelBase = block(pixels.map { Int32((($0 / a.columns + pad) * (a.columns + pad) + $0 % a.columns + pad) * a.slices) })
         blockColumnOf = block((0..<a.convColumns).map { Int32($0 / a.pool) })
         let K = a.kernel, C = a.slices
-        segment = K * C
-        chunks = (segment + 7) / 8
+        chunks = (K * C + 7) / 8
         rowWeights = .allocate(capacity: K * chunks)
         for i in 0..<K {
             for ch in 0..<chunks {
