@@ -66,6 +66,26 @@ import Testing
         #expect(differing == 0, "\(differing) of \(compared) fast-path outputs differ")
     }
 
+    /// Other slice counts: the scatter reads whole pixels per 8-byte word when the slice count
+    /// divides 8 (1, 4, 8) and pixels straddling words otherwise (3, 5), with 1 to 3 vector
+    /// chunks per kernel row; every one equals the dense trace.
+    @Test(arguments: [1, 3, 4, 5, 8])
+    func otherSliceCountsEqualDenseTrace(slices: Int) throws {
+        var rng = SplitMix64(seed: 200 + UInt64(slices))
+        let model = QuantizedModel.random(.smartPixels(slices: slices), using: &rng)
+        let engine = try IntegerEngine(model)
+        #expect(engine.simd != nil)
+        let scratch = engine.makeScratch()
+        var out = [Int32](repeating: 0, count: 14)
+        var differing = 0
+        for i in 0..<800 {
+            let input = randomInput(model.architecture, InputKind.allCases[i % InputKind.allCases.count], &rng)
+            input.withUnsafeBufferPointer { x in out.withUnsafeMutableBufferPointer { engine.evaluate(x, scratch: scratch, into: $0) } }
+            if out != engine.trace(input.map(Int32.init)).outputAccumulators { differing += 1 }
+        }
+        #expect(differing == 0, "\(differing) of 800 outputs differ")
+    }
+
     /// The SIMD path runs its convolution steps in 16-bit lanes when the model's weights bound
     /// every sum within Int16, in 32-bit lanes otherwise: both equal the dense trace. Random
     /// 2-slice models are narrow; a 20-slice model with every weight at its largest magnitude
