@@ -12,10 +12,14 @@ public struct DriftTable: Sendable {
     public let depthSteps = 400
 
     /// Both carriers of a pair at one slice time while in flight: depth and y displacement
-    /// (micrometres) and the fraction surviving trapping.
+    /// (micrometres) and the fraction surviving trapping; and, with trapping, the fraction
+    /// trapped during the slice (up to the end of the slice or the carrier's collection) with
+    /// the mean depth and y displacement where it stopped (weighted by the trapping rate).
     public struct Step: Sendable, Equatable {
         public var electronDepth: Float, electronShift: Float, electronSurvival: Float
         public var holeDepth: Float, holeShift: Float, holeSurvival: Float
+        public var electronTrapped: Float = 0, electronTrapDepth: Float = 0, electronTrapShift: Float = 0
+        public var holeTrapped: Float = 0, holeTrapDepth: Float = 0, holeTrapShift: Float = 0
     }
 
     /// What happens to a pair from one start depth: the first slice at which each carrier
@@ -32,12 +36,15 @@ public struct DriftTable: Sendable {
     public let fates: [Fate]
 
     public var slices: Int { sliceTimes.count }
+    /// Whether carriers are trapped (the sensor has a trapping time).
+    public let trapping: Bool
 
     public init(sensor: Sensor, field: ElectricField, sliceTimes: [Double]) {
         let g = sensor.geometry, c = sensor.conditions
         let d = g.thickness
         thickness = d
         self.sliceTimes = sliceTimes
+        trapping = c.trappingTime != nil
         let fine = 4000
         let h = d / Double(fine)
         let kT = 8.617_333e-5 * c.temperature  // volts: k T / e
@@ -86,8 +93,26 @@ public struct DriftTable: Sendable {
         }
         let survive: (Double) -> Double = { t in c.trappingTime.map { exp(-t / $0) } ?? 1 }
 
+        // Fraction trapped between path times a and b after the start, and its mean depth
+        // (midpoint rule on 16 sub-steps of the exponential trapping density).
+        func trapped(from a: Double, to b: Double, start t0: Double, times: [Double], ascending: Bool) -> (fraction: Double, depth: Double) {
+            guard let tau = c.trappingTime, b > a else { return (0, 0) }
+            let fraction = exp(-a / tau) - exp(-b / tau)
+            guard fraction > 0 else { return (0, 0) }
+            var weighted = 0.0, total = 0.0
+            let parts = 16
+            for m in 0..<parts {
+                let t = a + (b - a) * (Double(m) + 0.5) / Double(parts)
+                let w = exp(-t / tau)
+                weighted += w * depth(at: t0 + t, times: times, ascending: ascending)
+                total += w
+            }
+            return (fraction, weighted / total)
+        }
+
         let n = depthSteps + 1, s = sliceTimes.count
         var eD = [Float](repeating: 0, count: n * s), eS = eD, eSurv = eD, hD = eD, hS = eD, hSurv = eD
+        var eTrap = eD, eTrapD = eD, eTrapS = eD, hTrap = eD, hTrapD = eD, hTrapS = eD
         var eK = [Int32](repeating: Int32(s), count: n), hK = eK
         var fShift = [Float](repeating: 0, count: n), fSigma = fShift, fTime = fShift, fSurv = fShift
         for i in 0..<n {
@@ -117,10 +142,26 @@ public struct DriftTable: Sendable {
                     hS[j] = Float(lorentzSign * (interpolate(yH, z) - y0h))
                 }
                 hSurv[j] = Float(survive(min(t, hTime)))
+                let before = k == 0 ? 0 : sliceTimes[k - 1]
+                let e = trapped(from: min(before, eTime), to: min(t, eTime), start: t0e, times: tE, ascending: true)
+                if e.fraction > 0 {
+                    eTrap[j] = Float(e.fraction)
+                    eTrapD[j] = Float(e.depth)
+                    eTrapS[j] = Float(lorentzSign * (interpolate(yE, e.depth) - y0e))
+                }
+                let hole = trapped(from: min(before, hTime), to: min(t, hTime), start: t0h, times: tH, ascending: false)
+                if hole.fraction > 0 {
+                    hTrap[j] = Float(hole.fraction)
+                    hTrapD[j] = Float(hole.depth)
+                    hTrapS[j] = Float(lorentzSign * (interpolate(yH, hole.depth) - y0h))
+                }
             }
         }
         steps = (0..<(n * s)).map { j in
-            Step(electronDepth: eD[j], electronShift: eS[j], electronSurvival: eSurv[j], holeDepth: hD[j], holeShift: hS[j], holeSurvival: hSurv[j])
+            Step(
+                electronDepth: eD[j], electronShift: eS[j], electronSurvival: eSurv[j], holeDepth: hD[j], holeShift: hS[j], holeSurvival: hSurv[j],
+                electronTrapped: eTrap[j], electronTrapDepth: eTrapD[j], electronTrapShift: eTrapS[j], holeTrapped: hTrap[j], holeTrapDepth: hTrapD[j],
+                holeTrapShift: hTrapS[j])
         }
         fates = (0..<n).map { i in
             Fate(

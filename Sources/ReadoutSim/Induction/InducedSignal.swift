@@ -6,7 +6,9 @@ import Foundation
 /// (the reach of the tabulated potential, as in PixelAV), which gives the bipolar transients
 /// in neighbours. Once an electron reaches the electrodes, its cloud (Gaussian, with the
 /// diffusion width of its drift) is shared between the pixels it landed on; a hole at the
-/// back induces nothing. The output is cumulative charge per slice, in electrons.
+/// back induces nothing. A trapped carrier stops: the charge it had induced stays (with a
+/// trapping time, the fraction trapped in each slice is frozen where it stopped, on average).
+/// The output is cumulative charge per slice, in electrons.
 public struct InducedSignal: Sendable {
     public let drift: DriftTable
     public let potential: WeightingPotential
@@ -58,6 +60,22 @@ public struct InducedSignal: Sendable {
                                     add3x3(
                                         x: x, y: y + Double(step.holeShift), z: Double(step.holeDepth), charge: -q * Double(step.holeSurvival),
                                         w: w, out: out, offset: k * perSlice)
+                                }
+                            }
+                            // Trapped carriers keep what they induced: added once, kept in later slices.
+                            if drift.trapping {
+                                for k in 0..<min(s, max(eK, hK) + 1) {
+                                    let step = steps[base + k]
+                                    if step.electronTrapped > 0 {
+                                        add3x3(
+                                            x: x, y: y + Double(step.electronTrapShift), z: Double(step.electronTrapDepth),
+                                            charge: q * Double(step.electronTrapped), w: w, out: fin, offset: k * perSlice)
+                                    }
+                                    if step.holeTrapped > 0 {
+                                        add3x3(
+                                            x: x, y: y + Double(step.holeTrapShift), z: Double(step.holeTrapDepth), charge: -q * Double(step.holeTrapped),
+                                            w: w, out: fin, offset: k * perSlice)
+                                    }
                                 }
                             }
                             if eK < s {

@@ -48,7 +48,8 @@ public struct WeightingPotential: Sendable {
     /// pad in a plane condenser; Allpix Squared's "pad" model): the potential of a rectangle in
     /// a grounded plane, phi(u) = (1/2pi) sum over corners of +-atan(XY / (u sqrt(X^2+Y^2+u^2))),
     /// u the distance from the pixel plane, made zero on the back plane by the image series
-    /// sum_n [phi(u + 2nd) - phi(2(n+1)d - u)]. Terms beyond n = 12 change W by < 1e-5.
+    /// sum_n [phi(u + 2nd) - phi(2(n+1)d - u)], summed until a term is below 1e-9 (a dozen
+    /// terms for pixels small against the thickness, hundreds for pads much wider than it).
     public static func pad(_ geometry: SensorGeometry) -> WeightingPotential {
         let key = PadKey(pitchX: geometry.pitchX, pitchY: geometry.pitchY, thickness: geometry.thickness, cells: 0)
         if let cached = padCache.withLock({ $0[key] }) { return cached }
@@ -74,6 +75,19 @@ public struct WeightingPotential: Sendable {
         return (f(x2, y2) - f(x1, y2) - f(x2, y1) + f(x1, y1)) / (2 * Double.pi)
     }
 
+    /// W of the pad (half-widths a, b) at lateral offset (x, y) and depth u below the pixel
+    /// plane: the image series, summed until a term is below 1e-9.
+    static func padSeries(x: Double, y: Double, u: Double, a: Double, b: Double, thickness d: Double) -> Double {
+        var w = 0.0
+        for n in 0..<1_000_000 {
+            let image = 2 * Double(n) * d
+            let term = halfSpace(x: x, y: y, u: u + image, a: a, b: b) - halfSpace(x: x, y: y, u: image + 2 * d - u, a: a, b: b)
+            w += term
+            if n >= 12 && abs(term) < 1e-9 { break }
+        }
+        return w
+    }
+
     static func computePad(_ key: PadKey) -> WeightingPotential {
         let nx = 76, ny = 37, nz = 101
         let d = key.thickness, a = key.pitchX / 2, b = key.pitchY / 2
@@ -83,13 +97,7 @@ public struct WeightingPotential: Sendable {
             for iy in 0..<ny {
                 let x = Double(ix) * hx, y = Double(iy) * hy
                 for iz in 0..<nz {
-                    let u = d - Double(iz) * hz
-                    var w = 0.0
-                    for n in 0...12 {
-                        let image = 2 * Double(n) * d
-                        w += halfSpace(x: x, y: y, u: u + image, a: a, b: b) - halfSpace(x: x, y: y, u: image + 2 * d - u, a: a, b: b)
-                    }
-                    values[(ix * ny + iy) * nz + iz] = Float(min(max(w, 0), 1))
+                    values[(ix * ny + iy) * nz + iz] = Float(min(max(padSeries(x: x, y: y, u: d - Double(iz) * hz, a: a, b: b, thickness: d), 0), 1))
                 }
             }
         }
