@@ -42,11 +42,13 @@ let package = Package(
                 "ZeroMQ", "ReadoutProtocol", "OnPixelInference", "ReadoutSim",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]),
+        // Options shared by the executables (sensor conditions).
+        .target(name: "CommandLineSupport", dependencies: ["ReadoutSim", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .executableTarget(
             name: "readout-sim",
             dependencies: [
-                "StageServices", "ReadoutSim", "ReadoutProtocol", "ZeroMQ", "Randomness",
+                "StageServices", "ReadoutSim", "ReadoutProtocol", "ZeroMQ", "Randomness", "CommandLineSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -65,7 +67,7 @@ let package = Package(
             name: "smartpix",
             dependencies: [
                 "StageServices", "ZeroMQ", "ReadoutProtocol", "ReadoutSim",
-                "OnPixelInference", "ReferenceData", "Randomness",
+                "OnPixelInference", "ReferenceData", "Randomness", "CommandLineSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 import Foundation
 import Randomness
 import ReadoutProtocol
@@ -41,6 +42,8 @@ struct ReadoutSimCommand: ParsableCommand {
 
     @Option(help: "Sensor geometry: type1 ... type7 (../shared/seed/types.txt).")
     var geometry = "type2"
+
+    @OptionGroup(title: "Sensor conditions") var conditions: SensorConditionOptions
 
     @Option(help: ArgumentHelp("Time slices sent: 2 (first and last of 20), 20, or a list of slice indices 0-19 such as 0,4,9,19.", valueName: "slices"))
     var slices = "2"
@@ -143,7 +146,7 @@ struct ReadoutSimCommand: ParsableCommand {
     func validate() throws {
         guard Quantities.frequency(rate) != nil else { throw ValidationError("--rate '\(rate)' is not a positive frequency such as 40MHz, 1kHz or 100Hz") }
         _ = try keptSlices()
-        do { _ = try SensorGeometry.named(geometry) } catch { throw ValidationError("--geometry: \(error)") }
+        do { _ = try conditions.sensor(.named(geometry)) } catch let e as SensorGeometry.Invalid { throw ValidationError("--geometry: \(e)") }
         guard occupancy >= 0, occupancy <= 1000, occupancy.isFinite else {
             throw ValidationError("--occupancy must be 0 to 1000 clusters per crossing, got \(occupancy)")
         }
@@ -249,7 +252,7 @@ struct ReadoutSimCommand: ParsableCommand {
                 throw ValidationError("--record \(record ?? ""): \(error)")
             }
             var settings = FrameSourceSettings()
-            settings.simulation.sensor = try Sensor(geometry: .named(geometry))
+            settings.simulation.sensor = try conditions.sensor(.named(geometry))
             settings.keptSlices = try keptSlices()
             settings.mode = mode
             settings.layer = layer

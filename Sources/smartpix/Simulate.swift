@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 import Foundation
 import Randomness
 import ReadoutProtocol
@@ -33,6 +34,7 @@ struct Simulate: ParsableCommand {
     @Option(help: "Output prefix: writes PREFIX-charge.npy and PREFIX-labels.npy.")
     var out: String
     @OptionGroup var model: PhysicsModelOptions
+    @OptionGroup(title: "Sensor conditions") var conditions: SensorConditionOptions
 
     func validate() throws {
         guard (1...10_000_000).contains(count) else { throw ValidationError("--count must be 1 to 10000000, got \(count)") }
@@ -44,7 +46,7 @@ struct Simulate: ParsableCommand {
 
     func run() throws {
         var settings = SimulationSettings()
-        settings.sensor = try Sensor(geometry: .named(geometry))
+        settings.sensor = try conditions.sensor(.named(geometry))
         try model.apply(to: &settings)
         let sim = try ClusterSimulator(settings)
         let g = settings.sensor.geometry

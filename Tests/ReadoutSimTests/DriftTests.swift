@@ -53,6 +53,22 @@ import Testing
     }
 }
 
+/// The Lorentz drift follows the field: none without it, mirrored when it is reversed.
+@Suite struct MagneticFieldTests {
+    @Test func lorentzShiftFollowsTheField() throws {
+        func backShift(_ b: Double) throws -> Float {
+            var c = SensorConditions()
+            c.magneticField = b
+            let sensor = try Sensor(conditions: c)
+            return DriftTable(sensor: sensor, field: .linear(sensor), sliceTimes: TimeSlicing.uniform(count: 20, width: 0.2)).fates[0].finalShift
+        }
+        let nominal = try backShift(3.8)
+        #expect(nominal < -27)
+        #expect(try backShift(0) == 0)
+        #expect(abs(try backShift(-3.8) + nominal) < 1e-4)
+    }
+}
+
 /// Trapping: a trapped carrier stops, and the charge it has induced stays. Under a pad much
 /// wider than the sensor is thick, W is z / d (given here exactly), so a pair created at z0
 /// induces at the end

@@ -34,6 +34,8 @@ import ZeroMQ
         (["--rate", "40XHz"], "--rate"), (["--rate", "-1MHz"], "--rate"), (["--slices", "21"], "--slices"), (["--slices", "3,2"], "--slices"),
         (["--geometry", "type9"], "--geometry"), (["--endpoint", "udp://127.0.0.1:5"], "--endpoint"), (["--occupancy", "-1"], "--occupancy"),
         (["--flash-thresholds", "400,300,2400"], "threshold"), (["--duration", "10"], "--duration"), (["--batch", "0"], "--batch"),
+        (["--temperature", "0"], "--temperature"), (["--trapping-time", "0"], "--trapping-time"), (["--depletion-voltage", "200"], "--depletion-voltage"),
+        (["--magnetic-field", "nan"], "--magnetic-field"),
     ])
     func badFlagsExitNonZeroNamingTheFlag(arguments: [String], flag: String) throws {
         let r = try Self.run(arguments + ["--bunch-crossings", "1"])
