@@ -75,14 +75,7 @@ import Testing
         let model = QuantizedModel.random(.smartPixels(slices: slices), using: &rng)
         let engine = try IntegerEngine(model)
         #expect(engine.simd != nil)
-        let scratch = engine.makeScratch()
-        var out = [Int32](repeating: 0, count: 14)
-        var differing = 0
-        for i in 0..<800 {
-            let input = randomInput(model.architecture, InputKind.allCases[i % InputKind.allCases.count], &rng)
-            input.withUnsafeBufferPointer { x in out.withUnsafeMutableBufferPointer { engine.evaluate(x, scratch: scratch, into: $0) } }
-            if out != engine.trace(input.map(Int32.init)).outputAccumulators { differing += 1 }
-        }
+        let differing = fastPathMismatches(engine, count: 800, &rng)
         #expect(differing == 0, "\(differing) of 800 outputs differ")
     }
 
@@ -101,14 +94,7 @@ import Testing
         let engine = try IntegerEngine(model)
         let simd = try #require(engine.simd)
         #expect(simd.narrow == !wide)
-        let scratch = engine.makeScratch()
-        var out = [Int32](repeating: 0, count: 14)
-        var differing = 0
-        for i in 0..<2_000 {
-            let input = randomInput(model.architecture, InputKind.allCases[i % InputKind.allCases.count], &rng)
-            input.withUnsafeBufferPointer { x in out.withUnsafeMutableBufferPointer { engine.evaluate(x, scratch: scratch, into: $0) } }
-            if out != engine.trace(input.map(Int32.init)).outputAccumulators { differing += 1 }
-        }
+        let differing = fastPathMismatches(engine, count: 2_000, &rng)
         #expect(differing == 0, "\(differing) of 2000 outputs differ")
     }
 
@@ -127,16 +113,9 @@ import Testing
         #expect(simd.denseByPairs == [false, true, true])
         #expect(engine.plan.dense.compactMap(\.activation?.shift) == [15, 7])
         #expect(try #require(IntegerEngine(QuantizedModel.random(.smartPixels(slices: 2), using: &rng)).simd).denseByPairs == [true, true, true])
-        let scratch = engine.makeScratch()
-        var out = [Int32](repeating: 0, count: 14)
         for scalar in [false, true] {
             engine.forceScalar = scalar
-            var differing = 0
-            for i in 0..<1_000 {
-                let input = randomInput(a, InputKind.allCases[i % InputKind.allCases.count], &rng)
-                input.withUnsafeBufferPointer { x in out.withUnsafeMutableBufferPointer { engine.evaluate(x, scratch: scratch, into: $0) } }
-                if out != engine.trace(input.map(Int32.init)).outputAccumulators { differing += 1 }
-            }
+            let differing = fastPathMismatches(engine, count: 1_000, &rng)
             #expect(differing == 0, "\(differing) of 1000 outputs differ (scalar path: \(scalar))")
         }
     }
@@ -233,4 +212,18 @@ import Testing
         #expect(ModelArchitecture.smartPixels(slices: 2).multiplyAccumulates == 12_997)
         #expect(ModelArchitecture.smartPixels(slices: 20).multiplyAccumulates == 65_665)
     }
+}
+
+/// How many of `count` random inputs (every kind in turn) the engine's fast path evaluates
+/// differently from its dense trace.
+func fastPathMismatches(_ engine: IntegerEngine, count: Int, _ rng: inout SplitMix64) -> Int {
+    let scratch = engine.makeScratch()
+    var out = [Int32](repeating: 0, count: engine.model.architecture.outputs)
+    var differing = 0
+    for i in 0..<count {
+        let input = randomInput(engine.model.architecture, InputKind.allCases[i % InputKind.allCases.count], &rng)
+        input.withUnsafeBufferPointer { x in out.withUnsafeMutableBufferPointer { engine.evaluate(x, scratch: scratch, into: $0) } }
+        if out != engine.trace(input.map(Int32.init)).outputAccumulators { differing += 1 }
+    }
+    return differing
 }

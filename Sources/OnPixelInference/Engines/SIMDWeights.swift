@@ -103,23 +103,19 @@ final class SIMDWeights: @unchecked Sendable {
         }
         repeatIndex = block((0..<(chunks * 8)).map { Int32($0 % C) })
         pixelStartBytes = 8 % C == 0 ? stride(from: 0, to: 8, by: C).reduce(UInt64(0)) { $0 | UInt64(0x80) << UInt64(8 * $1) } : 0
-        denseRowNonZero = e.model.dense.enumerated().map { l, d in
-            let p = UnsafeMutablePointer<Bool>.allocate(capacity: d.inputs)
-            for i in 0..<d.inputs { (p + i).initialize(to: e.denseK[l][(i * d.outputs)..<((i + 1) * d.outputs)].contains { $0 != 0 }) }
+        /// `count` rows of `width` values each, every row made into one element by `make`.
+        func rows<Element>(_ values: [Int32], count: Int, width: Int, _ make: (ArraySlice<Int32>) -> Element) -> UnsafeMutablePointer<Element> {
+            let p = UnsafeMutablePointer<Element>.allocate(capacity: max(count, 1))
+            for r in 0..<count { (p + r).initialize(to: make(values[(r * width)..<((r + 1) * width)])) }
             return p
         }
-        pwRows = .allocate(capacity: a.slices)
-        for c in 0..<a.slices { (pwRows + c).initialize(to: v8(e.pw[(c * F)..<((c + 1) * F)])) }
-        convRows = .allocate(capacity: F)
-        for g in 0..<F { (convRows + g).initialize(to: v8(e.convK[(g * F)..<((g + 1) * F)])) }
+        denseRowNonZero = zip(e.model.dense, e.denseK).map { d, k in rows(k, count: d.inputs, width: d.outputs) { $0.contains { $0 != 0 } } }
+        pwRows = rows(e.pw, count: a.slices, width: F, v8)
+        convRows = rows(e.convK, count: F, width: F, v8)
         sepBias = v8(e.sepBias)
         convBias = v8(e.convB)
         quietConv = v8(e.quietConv)
-        denseRows = e.model.dense.enumerated().map { l, d in
-            let rows = UnsafeMutablePointer<V16>.allocate(capacity: d.inputs)
-            for i in 0..<d.inputs { (rows + i).initialize(to: v16(e.denseK[l][(i * d.outputs)..<((i + 1) * d.outputs)])) }
-            return rows
-        }
+        denseRows = zip(e.model.dense, e.denseK).map { d, k in rows(k, count: d.inputs, width: d.outputs, v16) }
         denseBias = e.denseB.map { v16($0) }
         quietDense0 = v16(e.quietDense0)
 
@@ -148,10 +144,8 @@ final class SIMDWeights: @unchecked Sendable {
             for (i, x) in values.enumerated() { v[i] = Int16(truncatingIfNeeded: x) }
             return v
         }
-        pwRows16 = .allocate(capacity: a.slices)
-        for c in 0..<a.slices { (pwRows16 + c).initialize(to: n8(e.pw[(c * F)..<((c + 1) * F)])) }
-        convRows16 = .allocate(capacity: F)
-        for g in 0..<F { (convRows16 + g).initialize(to: n8(e.convK[(g * F)..<((g + 1) * F)])) }
+        pwRows16 = rows(e.pw, count: a.slices, width: F, n8)
+        convRows16 = rows(e.convK, count: F, width: F, n8)
         sepBias16 = n8(e.sepBias)
         convBias16 = n8(e.convB)
 
