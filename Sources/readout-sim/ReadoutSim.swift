@@ -274,7 +274,9 @@ struct ReadoutSimCommand: ParsableCommand {
                 source = try FrameSource(settings)
             } catch { throw ValidationError("\(error)") }
             var service = FrontEndService(source: source, sender: sender, configuration: c)
-            note("\(mode.rawValue) mode, \(settings.simulation.sensor.geometry), \(rate), occupancy \(occupancy); \(pattern) on \(service.endpoint)")
+            note(
+                "\(mode.rawValue) mode, \(settings.simulation.sensor.geometry) (\(settings.simulation.sensor.conditions)), \(rate), occupancy \(occupancy); \(pattern) on \(service.endpoint)"
+            )
             stats = try service.run(stop: stopFlag, progress: status)
         }
         if interactive { FileHandle.standardError.write(Data("\n".utf8)) }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Operating conditions of a sensor (physics.md): temperature, magnetic field, Hall factors,
 /// depletion and, for irradiated sensors, trapping. (Module orientation is per track:
 /// `Track.flipped`.)
@@ -21,6 +23,16 @@ public struct SensorConditions: Sendable, Equatable {
     /// The depletion voltage used for a sensor of `thickness` micrometres.
     public func depletion(thickness: Double) -> Double {
         depletionVoltage ?? 9 * (thickness / 100) * (thickness / 100)
+    }
+}
+
+extension SensorConditions: CustomStringConvertible {
+    /// "263 K, 3.8 T", with the depletion voltage and trapping time when set.
+    public var description: String {
+        var parts = ["\(temperature.formatted()) K", "\(magneticField.formatted()) T"]
+        if let v = depletionVoltage { parts.append("depletion \(v.formatted()) V") }
+        if let t = trappingTime { parts.append("trapping \(t.formatted()) ns") }
+        return parts.joined(separator: ", ")
     }
 }
 
