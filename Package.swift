@@ -42,6 +42,8 @@ let package = Package(
                 "ZeroMQ", "ReadoutProtocol", "OnPixelInference", "ReadoutSim",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]),
+        // Figures as SVG files (no dependencies).
+        .target(name: "Plots"),
         // Options shared by the executables (sensor conditions).
         .target(name: "CommandLineSupport", dependencies: ["ReadoutSim", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
@@ -67,7 +69,7 @@ let package = Package(
             name: "smartpix",
             dependencies: [
                 "StageServices", "ZeroMQ", "ReadoutProtocol", "ReadoutSim",
-                "OnPixelInference", "ReferenceData", "Randomness", "CommandLineSupport",
+                "OnPixelInference", "ReferenceData", "Randomness", "CommandLineSupport", "Plots",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -78,6 +80,7 @@ let package = Package(
         .testTarget(name: "ReferenceDataTests", dependencies: ["ReferenceData"]),
         .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
         .testTarget(name: "StageServicesTests", dependencies: ["StageServices", "Randomness"]),
+        .testTarget(name: "PlotsTests", dependencies: ["Plots"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Plots
 import ReadoutSim
 
 struct ValidatePhysics: ParsableCommand {
@@ -30,6 +31,14 @@ struct ValidatePhysics: ParsableCommand {
     @Option(help: "Seed of the simulation.")
     var seed: UInt64 = 1
 
+    @Option(
+        help: ArgumentHelp(
+            "Also draw the comparison as an SVG file.",
+            discussion:
+                "Left: fraction of the final charge against time per condition (lines: this simulator; points: PixelAV with errors). Right: every observable's deviation in units of the allowed difference; the shaded band is agreement.",
+            valueName: "file.svg"))
+    var plot: String?
+
     @Flag(
         help:
             "Print one JSON object: {conditions: [{cot_alpha, cot_beta, charge_mpv, charge_median, charge_fraction, x_size, y_size, y_shift_um, x_shift_um, min_neighbour, pixelav, comparisons}]}."
@@ -52,6 +61,7 @@ struct ValidatePhysics: ParsableCommand {
         let start = ContinuousClock.now
         let results = try PhysicsValidation.run(list, settings: settings, defaultCount: count, seed: seed)
         let elapsed = ContinuousClock.now - start
+        if let plot { try writePlot(results, settings: settings, to: plot) }
         if json {
             try printJSON(Report(conditions: results.map(Report.Entry.init)))
             return
@@ -84,6 +94,23 @@ struct ValidatePhysics: ParsableCommand {
             }
         }
         if total > 0 { print("\n\(agreeing) of \(total) comparisons agree") }
+    }
+
+    func writePlot(_ results: [PhysicsValidation.Result], settings: SimulationSettings, to path: String) throws {
+        let conditions = results.compactMap { r -> ValidationFigure.Condition? in
+            guard let ref = r.condition.reference else { return nil }
+            let comparisons = ReferenceComparison.compare(r.observables, ref, errors: r.condition.errors)
+            return ValidationFigure.Condition(
+                label: "cotAlpha \(fmt(r.condition.cotAlpha, 2)), cotBeta \(fmt(r.condition.cotBeta, 2))", fractions: r.observables.chargeFraction,
+                referenceFractions: ref.chargeFraction, referenceFractionErrors: r.condition.errors?.chargeFraction ?? [],
+                comparisons: comparisons.map {
+                    ValidationFigure.Comparison(name: $0.name, simulated: $0.simulated, reference: $0.reference, tolerance: $0.tolerance)
+                })
+        }
+        guard !conditions.isEmpty else { throw ValidationError("--plot: no condition has reference values to compare with") }
+        let width = settings.sliceTimes.count > 1 ? settings.sliceTimes[1] - settings.sliceTimes[0] : settings.sliceTimes.first ?? 0.2
+        let svg = ValidationFigure.svg(conditions, sliceWidth: width, title: "This simulator against PixelAV (\(PhysicsModelOptions.describe(settings)))")
+        do { try svg.write(toFile: path, atomically: true, encoding: .utf8) } catch { throw ValidationError("--plot \(path): \(error.localizedDescription)") }
     }
 
     struct Report: Encodable {

@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+
+@testable import Plots
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
+
+/// Counts the elements of an XML document by name; nil when it does not parse.
+final class ElementCounter: NSObject, XMLParserDelegate {
+    var counts: [String: Int] = [:]
+    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+        counts[name, default: 0] += 1
+    }
+
+    static func count(_ text: String) -> [String: Int]? {
+        let parser = XMLParser(data: Data(text.utf8))
+        let counter = ElementCounter()
+        parser.delegate = counter
+        return parser.parse() ? counter.counts : nil
+    }
+}
+
+@Suite struct ValidationFigureTests {
+    @Test func labelsAreEscapedAndNonFiniteNumbersCannotBreakTheFile() throws {
+        var doc = SVGDocument(width: 100, height: 50)
+        doc.text("cotAlpha < 1 & \"x\" > 0", 10, 10)
+        doc.circle(.nan, .infinity, radius: 2, fill: "red")
+        let counts = try #require(ElementCounter.count(doc.text), "the SVG does not parse")
+        #expect(counts["text"] == 1 && counts["circle"] == 1)
+        #expect(doc.text.contains("cotAlpha &lt; 1 &amp; &quot;x&quot; &gt; 0"))
+        #expect(!doc.text.contains("nan") && !doc.text.contains("inf"))
+    }
+
+    /// Every reference point, every in-range deviation and every out-of-range one (as an
+    /// arrowhead) is drawn: 2 conditions x 3 reference fractions, 2 x 2 comparisons.
+    @Test func figureDrawsEveryPointAndParses() throws {
+        func condition(_ label: String, _ deviations: [Double]) -> ValidationFigure.Condition {
+            ValidationFigure.Condition(
+                label: label, fractions: [0.2, 0.6, 1], referenceFractions: [0.21, 0.58, 1], referenceFractionErrors: [0.01, 0.01, 0],
+                comparisons: deviations.enumerated().map {
+                    ValidationFigure.Comparison(name: "obs\($0.offset)", simulated: 10 + $0.element, reference: 10, tolerance: 1)
+                })
+        }
+        let svg = ValidationFigure.svg([condition("a", [0.5, -2]), condition("b", [4, 0])], sliceWidth: 0.2, title: "test")
+        let counts = try #require(ElementCounter.count(svg), "the SVG does not parse")
+        #expect(counts["polyline"] == 2)  // one curve per condition
+        // 6 reference points + 3 in-range deviations + 2 legend markers.
+        #expect(counts["circle"] == 6 + 3 + 2)
+        #expect(counts["polygon"] == 1)  // the deviation of 4 is beyond the axis
+        #expect(ValidationFigure.Comparison(name: "x", simulated: 12, reference: 10, tolerance: 1).deviation == 2)
+    }
+}
