@@ -115,6 +115,34 @@ import ZeroMQ
         #expect(!FileManager.default.fileExists(atPath: prefix + "-charge.npy"))
     }
 
+    /// `validate-physics --plot` draws its comparison from a conditions file that carries
+    /// reference values (the layout of pixelav-grid.json), and refuses when none does.
+    @Test func validatePhysicsDrawsItsComparison() throws {
+        let smartpix = URL(fileURLWithPath: Self.binary).deletingLastPathComponent().appendingPathComponent("smartpix").path
+        let dir = NSTemporaryDirectory() + "smartpix-plot-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let fractions = (0..<20).map { k in String(min(1, 0.21 * Double(k + 1))) }.joined(separator: ",")
+        let withReference = """
+            [{"cot_alpha": 0, "cot_beta": 0, "count": 100, "n": 50, "charge_median": 7671, "charge_mpv": 6125,
+              "charge_fraction": [\(fractions)], "x_size": 1.06, "y_size": 3.24, "y_shift_um": -14.6, "x_shift_um": 2.5,
+              "min_neighbour": -236}]
+            """
+        try withReference.write(toFile: dir + "/with.json", atomically: true, encoding: .utf8)
+        try #"[{"cot_alpha": 1, "cot_beta": 0, "count": 10}]"#.write(toFile: dir + "/without.json", atomically: true, encoding: .utf8)
+        let (p, out, err) = try Self.launch(["validate-physics", "--conditions", dir + "/with.json", "--plot", dir + "/v.svg"], program: smartpix)
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "\(text)\(errors)")
+        let svg = (try? String(contentsOfFile: dir + "/v.svg", encoding: .utf8)) ?? ""
+        #expect(svg.hasPrefix("<?xml") && svg.contains("<svg") && svg.contains("cotAlpha 0.00, cotBeta 0.00"))
+        let (q, _, qerr) = try Self.launch(["validate-physics", "--conditions", dir + "/without.json", "--plot", dir + "/w.svg"], program: smartpix)
+        let refusal = String(decoding: qerr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        q.waitUntilExit()
+        #expect(q.terminationStatus != 0 && refusal.contains("--plot"), "\(refusal)")
+    }
+
     /// No consumer at all: PUSH cannot deliver, yet SIGINT still ends the run promptly (the
     /// blocked sends give up after a bounded patience), exit 0, saying the end-of-run did not
     /// get out.
