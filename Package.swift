@@ -56,7 +56,7 @@ let package = Package(
         .executableTarget(
             name: "onpixel-infer",
             dependencies: [
-                "StageServices", "OnPixelInference",
+                "StageServices", "OnPixelInference", "Plots",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OnPixelInference
+import Plots
 import StageServices
 import ZeroMQ
 
@@ -59,6 +60,13 @@ struct OnPixelInfer: ParsableCommand {
     @Option(help: "Write the final statistics as JSON to this file.")
     var statsJSON: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Draw the per-event latency by percentile as an SVG file.",
+            discussion: "x: percentile on the 1 / (1 - p) log scale (90, 99, 99.9 % ... equally spaced); y: nanoseconds; the budget as a line.",
+            valueName: "file.svg"))
+    var latencyPlot: String?
+
     func validate() throws {
         guard Quantities.duration(latencyBudget) != nil else {
             throw ValidationError("--latency-budget '\(latencyBudget)' is not a duration such as 2us, 500ns or 1ms")
@@ -105,6 +113,14 @@ struct OnPixelInfer: ParsableCommand {
             "skipped \(stats.skippedRecords)\(stats.lastSkipReason.map { " (\($0))" } ?? ""), malformed inputs \(stats.malformedInputs), missed inputs \(stats.missedInputs)"
         )
         print("end-of-run \(stats.endOfRunDelivered ? "sent" : "NOT delivered"): \(stats.predictionRecordsSent) predictions")
+        if let latencyPlot {
+            let svg = LatencyFigure.svg(
+                stats.latencyCurve.map { (percentile: $0[0], nanoseconds: $0[1]) }, budget: Double(Quantities.duration(latencyBudget)!.nanoseconds),
+                overBudget: stats.overBudget, events: stats.events, title: "onpixel-infer: \(m.name), \(m.architecture.slices) slices, \(threads) thread(s)")
+            do { try svg.write(toFile: latencyPlot, atomically: true, encoding: .utf8) } catch {
+                throw ValidationError("--latency-plot \(latencyPlot): \(error.localizedDescription)")
+            }
+        }
         if let statsJSON {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted]

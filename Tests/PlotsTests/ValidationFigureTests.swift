@@ -51,4 +51,13 @@ final class ElementCounter: NSObject, XMLParserDelegate {
         #expect(counts["polygon"] == 1)  // the deviation of 4 is beyond the axis
         #expect(ValidationFigure.Comparison(name: "x", simulated: 12, reference: 10, tolerance: 1).deviation == 2)
     }
+
+    @Test func latencyFigureDrawsTheCurveAndTheBudget() throws {
+        let points = [(0.0, 190.0), (50, 441), (99, 1032), (99.9, 1292), (100, 1_069_055)].map { (percentile: $0.0, nanoseconds: $0.1) }
+        let svg = LatencyFigure.svg(points, budget: 2000, overBudget: 42, events: 80670, title: "t")
+        let counts = try #require(ElementCounter.count(svg), "the SVG does not parse")
+        #expect(counts["polyline"] == 1 && counts["circle"] == points.count)
+        #expect(svg.contains("budget 2 us: 42 of 80670 events over"))
+        #expect(LatencyFigure.label(nanoseconds: 1_000_000) == "1 ms" && LatencyFigure.label(nanoseconds: 2500) == "2.5 us")
+    }
 }

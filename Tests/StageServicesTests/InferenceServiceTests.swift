@@ -71,6 +71,10 @@ import ZeroMQ
         #expect(stats.lastSkipReason?.contains("unsigned 2-bit codes") == true)
         #expect(logged.value.count == 1 && logged.value[0].contains("message 7, 10 records"))
         #expect(stats.malformedInputs == 1)
+        // The latency curve for plots: every sampled percentile, latencies never decreasing, ending at the maximum.
+        #expect(stats.latencyCurve.map { $0[0] } == InferenceStats.latencyCurvePercentiles)
+        #expect(zip(stats.latencyCurve, stats.latencyCurve.dropFirst()).allSatisfy { $0[1] <= $1[1] })
+        #expect(stats.latencyCurve.last?[1] == Double(stats.latencyMaxNs))
         #expect(endOfRun == EndOfRun(messages: 6, records: 150, bunchCrossings: 0, droppedRecords: 0, malformedInputs: 1, missedInputs: 0))
     }
 

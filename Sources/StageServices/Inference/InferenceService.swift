@@ -188,6 +188,8 @@ public struct InferenceStats: Sendable, Codable, Equatable {
     public var latencyP999Ns: UInt64 = 0
     public var latencyMaxNs: UInt64 = 0
     public var latencyMeanNs: Double = 0
+    /// (percentile, latency ns) at `latencyCurvePercentiles`, for plots.
+    public var latencyCurve: [[Double]] = []
     public var seconds: Double = 0
     public var eventsPerS: Double = 0
 
@@ -198,6 +200,7 @@ public struct InferenceStats: Sendable, Codable, Equatable {
             latencyP999Ns = h.valueAtPercentile(99.9)
             latencyMaxNs = h.max
             latencyMeanNs = h.mean
+            latencyCurve = Self.latencyCurvePercentiles.map { [$0, Double($0 >= 100 ? h.max : h.valueAtPercentile($0))] }
         }
         malformedInputs = r.malformed
         missedInputs = r.missing
@@ -205,11 +208,14 @@ public struct InferenceStats: Sendable, Codable, Equatable {
         eventsPerS = seconds > 0 ? Double(events) / seconds : 0
     }
 
+    /// Every 10 % to 90 %, then 95, 99, 99.5, 99.9, 99.95, 99.99, 99.995, 99.999, 100 (the maximum).
+    public static let latencyCurvePercentiles: [Double] = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 99.995, 99.999, 100]
+
     enum CodingKeys: String, CodingKey {
         case framesMessages = "frames_messages", events, skippedRecords = "skipped_records", lastSkipReason = "last_skip_reason"
         case malformedInputs = "malformed_inputs", missedInputs = "missed_inputs", unexpectedMessages = "unexpected_messages"
         case upstreamRecordsSent = "upstream_records_sent", predictionRecordsSent = "prediction_records_sent", endOfRunDelivered = "end_of_run_delivered"
         case overBudget = "over_budget", latencyP50Ns = "latency_p50_ns", latencyP99Ns = "latency_p99_ns", latencyP999Ns = "latency_p999_ns"
-        case latencyMaxNs = "latency_max_ns", latencyMeanNs = "latency_mean_ns", seconds, eventsPerS = "events_per_s"
+        case latencyMaxNs = "latency_max_ns", latencyMeanNs = "latency_mean_ns", latencyCurve = "latency_curve", seconds, eventsPerS = "events_per_s"
     }
 }
