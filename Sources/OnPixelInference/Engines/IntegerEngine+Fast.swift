@@ -87,8 +87,8 @@ public final class InferenceScratch {
         vector = Int32Block(zeros: widest)
         next = Int32Block(zeros: widest)
         sep = Int32Block(zeros: a.filters)
-        padded = Int32Block(zeros: (a.rows + a.kernel - 1) * (a.columns + a.kernel - 1) * a.slices + 8)
-        let repeatedCount = (a.kernel * a.slices + 7) / 8 * 8
+        padded = Int32Block(zeros: SIMDWeights.gridCount(a))
+        let repeatedCount = SIMDWeights.chunks(a) * 8
         repeated = .allocate(capacity: repeatedCount)
         repeated.initialize(repeating: 0, count: repeatedCount)
         touched = .allocate(capacity: positions)

@@ -55,6 +55,13 @@ final class SIMDWeights: @unchecked Sendable {
     let densePairs: [UnsafeMutablePointer<SIMD8<Int16>>]
     let densePairNonZero: [UnsafeMutablePointer<Bool>]
 
+    /// The padded grid's layout, shared with the scratch memory that holds it: positions per
+    /// row, 8-lane chunks per kernel row of the scatter, and the grid's size in sums (the last
+    /// chunk may reach up to 7 sums past the last position: it adds zeros there).
+    static func paddedColumns(_ a: ModelArchitecture) -> Int { a.columns + a.kernel - 1 }
+    static func chunks(_ a: ModelArchitecture) -> Int { (a.kernel * a.slices + 7) / 8 }
+    static func gridCount(_ a: ModelArchitecture) -> Int { (a.rows + a.kernel - 1) * paddedColumns(a) * a.slices + 8 }
+
     /// Filters fit a vector, dense layers 16 lanes, and an input code times a depthwise weight
     /// 16 bits (the scatter's products; 4-bit codes and weights give at most 64).
     static func fits(_ a: ModelArchitecture) -> Bool {
@@ -75,21 +82,21 @@ final class SIMDWeights: @unchecked Sendable {
             for (i, x) in values.enumerated() { v[i] = x }
             return v
         }
-        func block(_ values: [Int32]) -> UnsafeMutablePointer<Int32> {
-            let p = UnsafeMutablePointer<Int32>.allocate(capacity: max(values.count, 1))
+        func block<T>(_ values: [T]) -> UnsafeMutablePointer<T> {
+            let p = UnsafeMutablePointer<T>.allocate(capacity: max(values.count, 1))
             p.initialize(from: values, count: values.count)
             return p
         }
         let pad = a.kernel - 1, pixels = 0..<(a.rows * a.columns)
-        paddedColumns = a.columns + pad
-        pixelOf = .allocate(capacity: a.inputCount)
-        pixelOf.initialize(from: (0..<a.inputCount).map { Int16($0 / a.slices) }, count: a.inputCount)
+        let paddedColumns = Self.paddedColumns(a)
+        self.paddedColumns = paddedColumns
+        pixelOf = block((0..<a.inputCount).map { Int16($0 / a.slices) })
         rowOf = block(pixels.map { Int32($0 / a.columns) })
         columnOf = block(pixels.map { Int32($0 % a.columns) })
-        pixelBase = block(pixels.map { Int32((($0 / a.columns + pad) * (a.columns + pad) + $0 % a.columns + pad) * a.slices) })
+        pixelBase = block(pixels.map { Int32((($0 / a.columns + pad) * paddedColumns + $0 % a.columns + pad) * a.slices) })
         blockColumnOf = block((0..<a.convColumns).map { Int32($0 / a.pool) })
         let K = a.kernel, C = a.slices
-        chunks = (K * C + 7) / 8
+        chunks = Self.chunks(a)
         rowWeights = .allocate(capacity: K * chunks)
         for i in 0..<K {
             for ch in 0..<chunks {
@@ -172,10 +179,8 @@ final class SIMDWeights: @unchecked Sendable {
             }
             return rows
         }
-        densePairNonZero = e.model.dense.enumerated().map { l, d in
-            let p = UnsafeMutablePointer<Bool>.allocate(capacity: d.inputs)
-            for i in 0..<d.inputs { (p + i).initialize(to: e.denseK[l][(i * d.outputs)..<(min(i + 2, d.inputs) * d.outputs)].contains { $0 != 0 }) }
-            return p
+        densePairNonZero = zip(e.model.dense, denseRowNonZero).map { d, single in
+            block((0..<d.inputs).map { i in single[i] || (i + 1 < d.inputs && single[i + 1]) })
         }
     }
 

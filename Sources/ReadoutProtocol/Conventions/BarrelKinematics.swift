@@ -14,7 +14,10 @@ public struct BarrelKinematics: Sendable, Equatable {
     }
 
     /// Radius of curvature in millimetres: R[m] = pT[GeV] / (0.2998 B[T]).
-    public func curvatureRadius(pt: Double) -> Double { abs(pt) / (0.299_792_458 * field) * 1000 }
+    public func curvatureRadius(pt: Double) -> Double { Self.curvatureRadius(pt: pt, field: field) }
+
+    /// The same for any field (the end-cap tracks use it too).
+    public static func curvatureRadius(pt: Double, field: Double) -> Double { abs(pt) / (0.299_792_458 * field) * 1000 }
 
     /// cotBeta = tan(atan(y0/h) - q asin(r / 2R)), r = sqrt(h^2 + y0^2); `pt` signed with q.
     public func cotBeta(pt: Double, y0: Double) -> Double {

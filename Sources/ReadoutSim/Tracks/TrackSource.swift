@@ -84,7 +84,7 @@ public struct EndcapTracks: TrackSource {
             // Uniform over the disk's area.
             let r = (radii.lowerBound * radii.lowerBound + rng.uniform() * (radii.upperBound * radii.upperBound - radii.lowerBound * radii.lowerBound))
                 .squareRoot()
-            let curvature = pt / (0.299_792_458 * field) * 1000
+            let curvature = BarrelKinematics.curvatureRadius(pt: pt, field: field)
             guard pt > 0, r < 2 * curvature else { continue }
             let tanTheta = r / diskZ
             let hit = geometry.centralHit(&rng)
