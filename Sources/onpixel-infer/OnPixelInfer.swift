@@ -115,7 +115,7 @@ struct OnPixelInfer: ParsableCommand {
         print("end-of-run \(stats.endOfRunDelivered ? "sent" : "NOT delivered"): \(stats.predictionRecordsSent) predictions")
         if let latencyPlot {
             let svg = LatencyFigure.svg(
-                stats.latencyCurve.map { (percentile: $0[0], nanoseconds: $0[1]) }, budget: Double(Quantities.duration(latencyBudget)!.nanoseconds),
+                stats.latencyCurve.map { (percentile: $0[0], nanoseconds: $0[1]) }, budget: Double(config.latencyBudget.nanoseconds),
                 overBudget: stats.overBudget, events: stats.events, title: "onpixel-infer: \(m.name), \(m.architecture.slices) slices, \(threads) thread(s)")
             do { try svg.write(toFile: latencyPlot, atomically: true, encoding: .utf8) } catch {
                 throw ValidationError("--latency-plot \(latencyPlot): \(error.localizedDescription)")
