@@ -8,7 +8,9 @@ import Testing
     /// Pairs in 100 um of silicon from 10 GeV pions, 4,000 tracks: the Landau-like shape of
     /// physics.md (PixelAV: most probable 7.0-7.25 ke, median 7.67 ke, 10-90 % 5.9-14.2 ke).
     /// Tolerances: 7 % on the median (2 standard errors of PixelAV's 300-cluster figure plus
-    /// our calibration), the 10 % quantile within 10 %, and a long upper tail.
+    /// our calibration), 5 % on the 10 % quantile (its standard error from 300 clusters is
+    /// about 2.5 %; the Landau-like spectrum we had before was 9 % high there), and a long
+    /// upper tail.
     @Test func thinLayerStraggling() {
         let deposition = ChargeDeposition(geometry: .smartPixelsDefault)
         var rng = SplitMix64(seed: 3)
@@ -21,7 +23,7 @@ import Testing
         totals.sort()
         let median = totals[2000], p10 = totals[400], p90 = totals[3600]
         #expect(abs(median - 7670) < 0.07 * 7670, "median \(median)")
-        #expect(abs(p10 - 5900) < 0.10 * 5900, "10 % quantile \(p10)")
+        #expect(abs(p10 - 5900) < 0.05 * 5900, "10 % quantile \(p10)")
         #expect(p90 > 10_500, "90 % quantile \(p90)")
         // Every packet inside the sensor.
         #expect(packets.z.allSatisfy { $0 >= 0 && $0 <= 100 })

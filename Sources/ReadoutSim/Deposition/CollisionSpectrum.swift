@@ -2,20 +2,27 @@ import Foundation
 import Randomness
 
 /// Energy loss in thin silicon, collision by collision (docs/physics.md): a calibrated
-/// two-component model of the collision spectrum. Distant collisions (valence and plasmon
+/// three-part model of the collision spectrum. Distant collisions (valence and plasmon
 /// excitations) occur `resonantRate` times per micrometre with gamma-distributed energy;
-/// close collisions on free electrons follow Rutherford's 1/E^2 above `rutherfordLowEdge`
-/// up to the kinematic maximum, with the Bethe coefficient K/2 (Z/A) rho / beta^2. Summing
-/// hundreds of such collisions reproduces the Landau/Vavilov shape of thin layers, and
-/// transfers above `deltaRayThreshold` become delta electrons with a range of their own.
+/// close collisions follow 1/E^2 above `closeLowEdge`, enhanced below the K-shell edge
+/// (`shellCoefficient`: an effective, calibrated stand-in for the shell structure of
+/// Bichsel's spectrum) and with the Bethe coefficient K/2 (Z/A) rho / beta^2 above it, up
+/// to the kinematic maximum. Calibrated on PixelAV's clusters (docs/physics.md). Summing
+/// hundreds of such collisions reproduces the straggling of thin layers, broader than
+/// Landau's, and transfers above `deltaRayThreshold` become delta electrons with a range of
+/// their own.
 public struct CollisionSpectrum: Sendable, Equatable {
     /// Distant collisions per micrometre at beta = 1.
-    public var resonantRate: Double = 3.68
+    public var resonantRate: Double = 3.40
     /// Mean and shape (mean^2 / variance) of the distant-collision energy, eV.
-    public var resonantMean: Double = 55
-    public var resonantShape: Double = 7.5
-    /// Lower edge of the Rutherford part, eV.
-    public var rutherfordLowEdge: Double = 150
+    public var resonantMean: Double = 20
+    public var resonantShape: Double = 2
+    /// Lower edge of the close collisions, eV.
+    public var closeLowEdge: Double = 150
+    /// Coefficient of the 1/E^2 close collisions below `shellEdge`, eV/um (calibrated).
+    public var shellCoefficient: Double = 70
+    /// K-shell binding energy of silicon, eV: above it the free-electron coefficient holds.
+    public var shellEdge: Double = 1839
     /// K/2 (Z/A) rho for silicon: 0.1535 MeV cm^2/g x 0.4985 x 2.329 g/cm^3 = 17.82 eV/um.
     public var rutherfordCoefficient: Double = 17.82
     /// Transfers above this (eV) are followed as delta electrons.
@@ -43,13 +50,17 @@ public struct CollisionSpectrum: Sendable, Equatable {
     ) -> Double {
         let distant = rng.poisson(mean: resonantRate * inverseBeta2 * length)
         var energy = distant == 0 ? 0 : rng.gamma(shape: resonantShape * Double(distant)) * resonantMean / resonantShape
-        let top = max(maximumTransfer, rutherfordLowEdge)
-        let close = rng.poisson(mean: rutherfordCoefficient * inverseBeta2 * (1 / rutherfordLowEdge - 1 / top) * length)
-        for _ in 0..<close {
-            // Inverse of the 1/E^2 distribution between the low edge and the maximum.
-            let e = 1 / (1 / rutherfordLowEdge - rng.uniform() * (1 / rutherfordLowEdge - 1 / top))
-            if e > deltaRayThreshold { deltas.append(e) } else { energy += e }
+        // 1/E^2 between the edges a and b, coefficient k (per um), by its inverse CDF.
+        func close(from a: Double, to b: Double, coefficient k: Double) {
+            guard b > a else { return }
+            let n = rng.poisson(mean: k * inverseBeta2 * (1 / a - 1 / b) * length)
+            for _ in 0..<n {
+                let e = 1 / (1 / a - rng.uniform() * (1 / a - 1 / b))
+                if e > deltaRayThreshold { deltas.append(e) } else { energy += e }
+            }
         }
+        close(from: closeLowEdge, to: min(shellEdge, maximumTransfer), coefficient: shellCoefficient)
+        close(from: max(shellEdge, closeLowEdge), to: maximumTransfer, coefficient: rutherfordCoefficient)
         return energy
     }
 
