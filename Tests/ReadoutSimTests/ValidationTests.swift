@@ -97,7 +97,7 @@ import Testing
 }
 
 /// Library draws against the full chain at the same conditions. A library holds a finite
-/// number of clusters per grid point (here 16 positions x 40 variants = 640), so its draws
+/// number of clusters per grid point (here 4 x 8 positions x 40 variants = 1,280), so its draws
 /// carry the statistical error of those, not of the number of draws; every comparison
 /// allows 4 standard errors of the difference, computed from the per-cluster spread.
 @Suite struct ClusterLibraryTests {

@@ -10,7 +10,7 @@ public struct LibraryGrid: Sendable, Equatable {
     public var cotBetaStep = 0.05
     /// Hit positions per pixel along x and y (at the centres of equal sub-cells).
     public var subX = 4
-    public var subY = 4
+    public var subY = 8
     /// Independent simulations per grid point.
     public var variants = 2
     /// Momentum the library is simulated at (GeV); draws for other momenta scale the charge
