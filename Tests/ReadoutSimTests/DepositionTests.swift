@@ -36,7 +36,7 @@ import Testing
         let n = 100_000
         var sum = 0.0, sumSquares = 0.0
         for _ in 0..<n {
-            let p = spectrum.pairs(energy: 36_400, rng: &rng)
+            let p = spectrum.pairs(energy: 10_000 * spectrum.pairEnergy, rng: &rng)
             sum += p
             sumSquares += p * p
         }

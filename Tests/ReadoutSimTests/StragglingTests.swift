@@ -10,8 +10,9 @@ import Testing
 /// crosses from side to side sample the energy-loss distribution of a layer half as thick as
 /// the sensor, where it is broader than Landau's (Bichsel). PixelAV's 150 clusters at
 /// cotAlpha 4 give about 1,000 such columns: its quantiles carry about 1 % statistical
-/// error. A 5 % tolerance leaves room for our calibration's residual (2.6 % at the lower
-/// quartile) and fails the narrower spectrum we used before (12 % at the 10 % quantile).
+/// error. A 5 % tolerance leaves room for the residual of our sampling of Bichsel's spectrum
+/// (2 % at the lower quartile) and fails the Landau-like spectrum we had before (13 % at
+/// the 10 % quantile).
 @Suite struct StragglingTests {
     @Test(.enabled(if: Reference.directory != nil, "needs ../shared/reference"))
     func thinSegmentsStraggleAsInPixelAV() throws {

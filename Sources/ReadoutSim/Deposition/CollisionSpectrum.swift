@@ -1,34 +1,17 @@
 import Foundation
 import Randomness
 
-/// Energy loss in thin silicon, collision by collision (docs/physics.md): a calibrated
-/// three-part model of the collision spectrum. Distant collisions (valence and plasmon
-/// excitations) occur `resonantRate` times per micrometre with gamma-distributed energy;
-/// close collisions follow 1/E^2 above `closeLowEdge`, enhanced below the K-shell edge
-/// (`shellCoefficient`: an effective, calibrated stand-in for the shell structure of
-/// Bichsel's spectrum) and with the Bethe coefficient K/2 (Z/A) rho / beta^2 above it, up
-/// to the kinematic maximum. Calibrated on PixelAV's clusters (docs/physics.md). Summing
-/// hundreds of such collisions reproduces the straggling of thin layers, broader than
-/// Landau's, and transfers above `deltaRayThreshold` become delta electrons with a range of
-/// their own.
+/// Energy loss in thin silicon, collision by collision (docs/physics.md): the number of
+/// collisions in a segment is Poisson with Bichsel's 3.83 per micrometre (times 1/beta^2),
+/// each transfer drawn from Bichsel's silicon spectrum (`BichselSilicon`: plasmon, L and K
+/// shells, Rutherford's 1/E^2 at high energy) as PixelAV draws it. Summing hundreds of
+/// collisions gives the straggling of thin layers, broader than Landau's; transfers above
+/// `deltaRayThreshold` become delta electrons with a range of their own.
 public struct CollisionSpectrum: Sendable, Equatable {
-    /// Distant collisions per micrometre at beta = 1.
-    public var resonantRate: Double = 3.40
-    /// Mean and shape (mean^2 / variance) of the distant-collision energy, eV.
-    public var resonantMean: Double = 20
-    public var resonantShape: Double = 2
-    /// Lower edge of the close collisions, eV.
-    public var closeLowEdge: Double = 150
-    /// Coefficient of the 1/E^2 close collisions below `shellEdge`, eV/um (calibrated).
-    public var shellCoefficient: Double = 70
-    /// K-shell binding energy of silicon, eV: above it the free-electron coefficient holds.
-    public var shellEdge: Double = 1839
-    /// K/2 (Z/A) rho for silicon: 0.1535 MeV cm^2/g x 0.4985 x 2.329 g/cm^3 = 17.82 eV/um.
-    public var rutherfordCoefficient: Double = 17.82
     /// Transfers above this (eV) are followed as delta electrons.
     public var deltaRayThreshold: Double = 10_000
-    /// Mean energy per electron-hole pair (eV) and Fano factor.
-    public var pairEnergy: Double = 3.64
+    /// Mean energy per electron-hole pair (eV; PixelAV's value) and Fano factor.
+    public var pairEnergy: Double = 3.68
     public var fano: Double = 0.115
 
     public init() {}
@@ -42,25 +25,38 @@ public struct CollisionSpectrum: Sendable, Equatable {
         return 2 * electronMass * bg * bg / (1 + 2 * g * r + r * r)
     }
 
-    /// Energy (eV) lost in `length` micrometres by distant collisions and close collisions
-    /// below the delta-ray threshold; close collisions above it are appended to `deltas`.
+    /// Collisions per micrometre at beta = 1 (transfers up to 1 MeV; a rare free-electron
+    /// tail above).
+    public static var collisionRate: Double { BichselSilicon.collisionRate }
+
+    /// Energy (eV) lost in `length` micrometres in collisions below the delta-ray threshold;
+    /// transfers above it are appended to `deltas`. Transfers above the kinematic maximum
+    /// (slow particles only) are not made.
     @inline(__always)
     public func sampleSegment(
         length: Double, inverseBeta2: Double, maximumTransfer: Double, rng: inout some RandomNumberGenerator, deltas: inout [Double]
     ) -> Double {
-        let distant = rng.poisson(mean: resonantRate * inverseBeta2 * length)
-        var energy = distant == 0 ? 0 : rng.gamma(shape: resonantShape * Double(distant)) * resonantMean / resonantShape
-        // 1/E^2 between the edges a and b, coefficient k (per um), by its inverse CDF.
-        func close(from a: Double, to b: Double, coefficient k: Double) {
-            guard b > a else { return }
-            let n = rng.poisson(mean: k * inverseBeta2 * (1 / a - 1 / b) * length)
+        var energy = 0.0
+        let n = rng.poisson(mean: BichselSilicon.collisionRate * inverseBeta2 * length)
+        BichselSilicon.inverseQuantiles.withUnsafeBufferPointer { q in
+            let scale = Double(BichselSilicon.quantileCount)
             for _ in 0..<n {
-                let e = 1 / (1 / a - rng.uniform() * (1 / a - 1 / b))
-                if e > deltaRayThreshold { deltas.append(e) } else { energy += e }
+                let u = rng.uniform() * scale
+                let i = Int(u)
+                let e = 1 / (q[i] + (q[i + 1] - q[i]) * (u - Double(i)))
+                if e > deltaRayThreshold {
+                    if e <= maximumTransfer { deltas.append(e) }
+                } else {
+                    energy += e
+                }
             }
         }
-        close(from: closeLowEdge, to: min(shellEdge, maximumTransfer), coefficient: shellCoefficient)
-        close(from: max(shellEdge, closeLowEdge), to: maximumTransfer, coefficient: rutherfordCoefficient)
+        // Free-electron 1/E^2 above the table, up to the kinematic maximum.
+        let a = BichselSilicon.top, b = maximumTransfer
+        if b > a {
+            let tail = rng.poisson(mean: BichselSilicon.rutherford * inverseBeta2 * (1 / a - 1 / b) * length)
+            for _ in 0..<tail { deltas.append(1 / (1 / a - rng.uniform() * (1 / a - 1 / b))) }
+        }
         return energy
     }
 
