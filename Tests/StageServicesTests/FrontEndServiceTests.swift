@@ -89,7 +89,9 @@ import ZeroMQ
         for b in frames {
             #expect(b.shape == FrameShape(rows: 13, columns: 21, slices: 2) && b.codeFormat == CodeFormat(bits: 2, signed: false))
             // 40 MHz: crossing n at 25 n ns.
-            #expect(zip(b.bunchCrossings, b.timestamps).allSatisfy { $1 == 25 * $0 })
+            #expect(
+                zip(b.bunchCrossings, b.timestamps).allSatisfy { $1 == 25 * $0 },
+                "\(Array(b.bunchCrossings.prefix(5))) \(Array(b.timestamps.prefix(5))) count \(b.count)")
             #expect(b.hasTruth && (0..<b.count).allSatisfy { b.truth(ofRecord: $0, .zEntry) == 100 })
             // Every record has a hit pixel: the clusters pass the 400 e threshold.
             #expect((0..<b.count).allSatisfy { b.codes(ofRecord: $0).contains { $0 > 0 } })
