@@ -12,7 +12,7 @@ public struct LibraryGrid: Sendable, Equatable {
     public var subX = 4
     public var subY = 8
     /// Independent simulations per grid point.
-    public var variants = 2
+    public var variants = 1
     /// Momentum the library is simulated at (GeV); draws for other momenta scale the charge
     /// by their (1 + 1/(beta gamma)^2), the 1/beta^2 of the energy loss.
     public var momentum = 10.0
