@@ -60,6 +60,23 @@ enum BichselSilicon {
         (100_000, 1.005), (1_000_000, 1.0),
     ]
 
+    /// The velocity the table is for, and its beta^2.
+    static let betaGamma = 79.43
+    static let beta2 = betaGamma * betaGamma / (1 + betaGamma * betaGamma)
+
+    /// The share of collisions with transfers up to `energy` eV.
+    static func share(below energy: Double) -> Double {
+        let q = inverseQuantiles, target = 1 / energy
+        guard target < q[0] else { return 0 }
+        guard target > q[quantileCount] else { return 1 }
+        var lo = 0, hi = quantileCount
+        while hi - lo > 1 {
+            let mid = (lo + hi) / 2
+            if q[mid] > target { lo = mid } else { hi = mid }
+        }
+        return (Double(lo) + (q[lo] - target) / (q[lo] - q[hi])) / Double(quantileCount)
+    }
+
     /// The highest tabulated transfer (eV); above it the free-electron spectrum holds.
     static let top = 1_000_000.0
 

@@ -47,16 +47,15 @@ public struct ChargeDeposition: Sendable {
     public func deposit(_ track: Track, into packets: inout ChargePackets, deltas: inout [Double], rng: inout some RandomNumberGenerator) {
         packets.removeAll()
         let d = thickness
-        let bg = track.betaGamma
-        let inverseBeta2 = 1 + 1 / (bg * bg)
-        let tmax = CollisionSpectrum.maximumTransfer(momentum: track.momentum, mass: track.mass)
         let spanX = abs(track.cotAlpha) * d, spanY = abs(track.cotBeta) * d
         let segments = max(Int((d / 4).rounded(.up)), Int((spanX / (pitchX / 10)).rounded(.up)), Int((spanY / (pitchY / 5)).rounded(.up)))
         let pathLength = d * (1 + track.cotAlpha * track.cotAlpha + track.cotBeta * track.cotBeta).squareRoot()
         let step = pathLength / Double(segments)
+        let rates = spectrum.rates(momentum: track.momentum, mass: track.mass, pathLength: pathLength)
+        let tmax = rates.maximumTransfer
         for s in 0..<segments {
             deltas.removeAll(keepingCapacity: true)
-            let energy = spectrum.sampleSegment(length: step, inverseBeta2: inverseBeta2, maximumTransfer: tmax, rng: &rng, deltas: &deltas)
+            let energy = spectrum.sampleSegment(length: step, rates: rates, rng: &rng, deltas: &deltas)
             let z = d * (Double(segments - s) - 0.5) / Double(segments)
             let p = track.position(atDepth: z, thickness: d)
             packets.append(x: p.x, y: p.y, z: z, pairs: spectrum.pairs(energy: energy, rng: &rng))

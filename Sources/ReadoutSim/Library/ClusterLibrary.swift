@@ -28,6 +28,8 @@ public struct ClusterLibrary: Sendable {
     let stride: Int
     /// Per entry: electron-hole pairs.
     let pairs: [Float]
+    /// The most probable loss by velocity, for the charge of draws at other momenta.
+    let lossScale: LossScale
 
     public var memoryBytes: Int { start.count * 4 + records.count * 4 + pairs.count * 4 }
     public var pixelCount: Int { records.count / stride }
@@ -64,6 +66,7 @@ public struct ClusterLibrary: Sendable {
         pitchX = g.pitchX
         pitchY = g.pitchY
         thickness = g.thickness
+        lossScale = LossScale(referenceBetaGamma: 1, thickness: g.thickness)
 
         // One chunk per (cotAlpha, cotBeta) point, simulated independently.
         let points = grid.cotAlphaCount * grid.cotBetaCount
@@ -192,7 +195,7 @@ public struct ClusterLibrary: Sendable {
         includeTruth: Bool = true, rng: inout SplitMix64
     ) {
         let bg = track.momentum / track.mass, bgLibrary = grid.momentum / track.mass
-        let scale = Float((1 + 1 / (bg * bg)) / (1 + 1 / (bgLibrary * bgLibrary)))
+        let scale = lossScale(betaGamma: bg) / lossScale(betaGamma: bgLibrary)
         let flip = track.flipped ? -1 : 1
         frontEnd.digitizeSparse(
             pixels: place.pixels, row: { (place.row + self.offsets(ofPixel: $0).row) * flip + self.rows / 2 },

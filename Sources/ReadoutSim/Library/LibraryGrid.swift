@@ -14,7 +14,7 @@ public struct LibraryGrid: Sendable, Equatable {
     /// Independent simulations per grid point.
     public var variants = 1
     /// Momentum the library is simulated at (GeV); draws for other momenta scale the charge
-    /// by their (1 + 1/(beta gamma)^2), the 1/beta^2 of the energy loss.
+    /// by the ratio of their most probable losses (`CollisionSpectrum.mostProbableLoss`).
     public var momentum = 10.0
 
     public init() {}
