@@ -28,8 +28,10 @@ public struct ClusterLibrary: Sendable {
     let stride: Int
     /// Per entry: electron-hole pairs.
     let pairs: [Float]
-    /// The most probable loss by velocity, for the charge of draws at other momenta.
+    /// The most probable loss by velocity, for the charge of draws at other momenta, and its
+    /// value for pions at the library's momentum (most draws).
     let lossScale: LossScale
+    let pionLoss: Float
 
     public var memoryBytes: Int { start.count * 4 + records.count * 4 + pairs.count * 4 }
     public var pixelCount: Int { records.count / stride }
@@ -67,6 +69,7 @@ public struct ClusterLibrary: Sendable {
         pitchY = g.pitchY
         thickness = g.thickness
         lossScale = LossScale(referenceBetaGamma: 1, thickness: g.thickness)
+        pionLoss = lossScale(betaGamma: grid.momentum / Track.pionMass)
 
         // One chunk per (cotAlpha, cotBeta) point, simulated independently.
         let points = grid.cotAlphaCount * grid.cotBetaCount
@@ -195,7 +198,7 @@ public struct ClusterLibrary: Sendable {
         includeTruth: Bool = true, rng: inout SplitMix64
     ) {
         let bg = track.momentum / track.mass, bgLibrary = grid.momentum / track.mass
-        let scale = lossScale(betaGamma: bg) / lossScale(betaGamma: bgLibrary)
+        let scale = lossScale(betaGamma: bg) / (track.mass == Track.pionMass ? pionLoss : lossScale(betaGamma: bgLibrary))
         let flip = track.flipped ? -1 : 1
         frontEnd.digitizeSparse(
             pixels: place.pixels, row: { (place.row + self.offsets(ofPixel: $0).row) * flip + self.rows / 2 },
