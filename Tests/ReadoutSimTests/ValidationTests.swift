@@ -116,8 +116,9 @@ import Testing
         let library = try ClusterLibrary(simulator: sim, grid: grid, keptSlices: Array(0..<20), seed: 3)
         let fe = try FrontEnd(settings: .ideal, rows: 13, columns: 21, slices: 20, seed: 1)
         let distinct = Double(grid.subX * grid.subY * grid.variants), draws = 2000
-        for (ca, cb) in [(0.0, 0.0), (1.0, 0.25), (0.5, -0.25)] {
-            var gun = FixedAngleGun(cotAlpha: ca, cotBeta: cb)
+        // The last condition draws 0.3 GeV pions from the 10 GeV library (charge rescaled).
+        for (ca, cb, p) in [(0.0, 0.0, 10.0), (1.0, 0.25, 10), (0.5, -0.25, 10), (0.0, 0.0, 0.3)] {
+            var gun = FixedAngleGun(cotAlpha: ca, cotBeta: cb, momentum: p)
             var rng = SplitMix64(seed: 9)
             var a = Sample(), b = Sample()
             var codes: [Int16] = [], truth: [Float] = []
@@ -133,7 +134,7 @@ import Testing
             }
             for (name, x, y) in a.quantities.indices.map({ (Sample.names[$0], a.quantities[$0], b.quantities[$0]) }) {
                 let error = (x.variance / distinct + y.variance / Double(draws)).squareRoot()
-                #expect(abs(x.mean - y.mean) <= 4 * error, "\(name) at (\(ca), \(cb)): library \(x.mean), full chain \(y.mean), error \(error)")
+                #expect(abs(x.mean - y.mean) <= 4 * error, "\(name) at (\(ca), \(cb), \(p) GeV): library \(x.mean), full chain \(y.mean), error \(error)")
             }
         }
     }
