@@ -22,9 +22,7 @@ import Testing
         for c in 0..<(labels.count / 13) where abs(labels[c * 13 + 9] - 4) < 1e-3 {
             // npz columns: x-midplane is label 11; the last slice is slice 19.
             let last = (c * 20 + 19) * 273
-            reference += Self.crossedColumns(xMidplane: labels[c * 13 + 11], cotAlpha: 4) { column in
-                (0..<13).reduce(0.0) { $0 + Double(charge[last + $1 * 21 + column]) }
-            }
+            reference += Self.crossedColumns(xMidplane: labels[c * 13 + 11], cotAlpha: 4) { Double(charge[last + $0]) }
         }
         #expect(reference.count > 900)
 
@@ -37,9 +35,7 @@ import Testing
                 let track = gun.next(&rng)!
                 let cluster = sim.simulate(track, rng: &rng)
                 let last = 19 * 273
-                ours += Self.crossedColumns(xMidplane: track.xMidplane, cotAlpha: 4) { column in
-                    (0..<13).reduce(0.0) { $0 + Double(cluster.charge[last + $1 * 21 + column]) }
-                }
+                ours += Self.crossedColumns(xMidplane: track.xMidplane, cotAlpha: 4) { Double(cluster.charge[last + $0]) }
             }
         }
         func quantile(_ v: [Double], _ p: Double) -> Double { v.sorted()[Int(p * Double(v.count))] }
@@ -50,12 +46,13 @@ import Testing
     }
 
     /// The charges of the columns (50 um pitch, centred at (c - 10) x 50 um) that lie at least
-    /// 5 um inside the track's x span, so that each holds a full depth slice of the track.
-    static func crossedColumns(xMidplane: Double, cotAlpha: Double, charge: (Int) -> Double) -> [Double] {
+    /// 5 um inside the track's x span, so that each holds a full depth slice of the track;
+    /// `pixel(row * 21 + column)` is the last slice's charge.
+    static func crossedColumns(xMidplane: Double, cotAlpha: Double, pixel: (Int) -> Double) -> [Double] {
         let half = abs(cotAlpha) * 50
         return (0..<21).filter { c in
             let centre = Double(c - 10) * 50
             return centre - 25 > xMidplane - half + 5 && centre + 25 < xMidplane + half - 5
-        }.map(charge)
+        }.map { column in (0..<13).reduce(0.0) { $0 + pixel($1 * 21 + column) } }
     }
 }

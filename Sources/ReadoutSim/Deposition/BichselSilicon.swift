@@ -62,7 +62,7 @@ enum BichselSilicon {
 
     /// The velocity the table is for, and its beta^2.
     static let betaGamma = 79.43
-    static let beta2 = betaGamma * betaGamma / (1 + betaGamma * betaGamma)
+    static let beta2 = CollisionSpectrum.beta2(betaGamma: betaGamma)
 
     /// The share of collisions with transfers up to `energy` eV.
     static func share(below energy: Double) -> Double {

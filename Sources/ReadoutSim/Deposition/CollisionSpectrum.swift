@@ -5,9 +5,10 @@ import Randomness
 /// collisions in a segment is Poisson with Bichsel's 3.83 per micrometre for fast particles,
 /// each transfer drawn from Bichsel's silicon spectrum (`BichselSilicon`: plasmon, L and K
 /// shells, Rutherford's 1/E^2 at high energy) as PixelAV draws it. Other velocities: soft
-/// collisions follow the most probable loss (with the density effect), hard ones 1/beta^2. Summing hundreds of
-/// collisions gives the straggling of thin layers, broader than Landau's; transfers above
-/// `deltaRayThreshold` become delta electrons with a range of their own.
+/// collisions follow the most probable loss (with the density effect), hard ones 1/beta^2.
+/// Summing hundreds of collisions gives the straggling of thin layers, broader than
+/// Landau's; transfers above `deltaRayThreshold` become delta electrons with a range of
+/// their own.
 public struct CollisionSpectrum: Sendable, Equatable {
     /// Transfers above this (eV) are followed as delta electrons.
     public var deltaRayThreshold: Double = 10_000
@@ -45,7 +46,7 @@ public struct CollisionSpectrum: Sendable, Equatable {
     /// The rates for a particle of momentum `momentum` and mass `mass` (GeV) crossing
     /// `pathLength` micrometres of silicon.
     public func rates(momentum: Double, mass: Double, pathLength: Double) -> Rates {
-        let bg = momentum / mass, beta2 = bg * bg / (1 + bg * bg)
+        let bg = momentum / mass, beta2 = Self.beta2(betaGamma: bg)
         let tmax = Self.maximumTransfer(momentum: momentum, mass: mass)
         let n = BichselSilicon.collisionRate
         let share = BichselSilicon.share(below: deltaRayThreshold)
@@ -85,12 +86,15 @@ public struct CollisionSpectrum: Sendable, Equatable {
 
     // MARK: Velocity dependence
 
+    /// beta^2 of a particle of `bg` = beta gamma.
+    static func beta2(betaGamma bg: Double) -> Double { bg * bg / (1 + bg * bg) }
+
     /// The most probable energy loss (eV) in `thickness` micrometres of silicon (Landau-Vavilov
     /// with Bichsel's j, PDG Review "Passage of particles through matter", eq. 34.12):
     /// xi [ln(2 m c^2 beta^2 gamma^2 / I) + ln(xi / I) + 0.200 - beta^2 - delta], with
     /// xi = (K/2)(Z/A) rho x / beta^2, I = 173 eV and Sternheimer's density effect for silicon.
     public static func mostProbableLoss(betaGamma bg: Double, thickness: Double) -> Double {
-        let beta2 = bg * bg / (1 + bg * bg)
+        let beta2 = beta2(betaGamma: bg)
         let xi = BichselSilicon.rutherford * thickness / beta2
         let i = 173.0
         return xi * (log(2 * electronMass * bg * bg / i) + log(xi / i) + 0.2 - beta2 - densityEffect(betaGamma: bg))

@@ -197,7 +197,7 @@ public struct ClusterLibrary: Sendable {
         _ track: Track, at place: Placement, frontEnd: FrontEnd, codes: inout [Int16], charge: inout [Float]?, offset: Int = 0, truth: inout [Float],
         includeTruth: Bool = true, rng: inout SplitMix64
     ) {
-        let bg = track.momentum / track.mass, bgLibrary = grid.momentum / track.mass
+        let bg = track.betaGamma, bgLibrary = grid.momentum / track.mass
         let scale = lossScale(betaGamma: bg) / (track.mass == Track.pionMass ? pionLoss : lossScale(betaGamma: bgLibrary))
         let flip = track.flipped ? -1 : 1
         frontEnd.digitizeSparse(

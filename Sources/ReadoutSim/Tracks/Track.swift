@@ -62,6 +62,6 @@ public struct Track: Sendable, Equatable {
         (xMidplane + (z - thickness / 2) * cotAlpha, yMidplane + (z - thickness / 2) * cotBeta)
     }
 
-    /// beta^2 and gamma of the particle.
+    /// beta gamma of the particle.
     public var betaGamma: Double { momentum / mass }
 }
