@@ -2,8 +2,9 @@ import Foundation
 
 /// Where the carriers of a pair created at depth z0 are at each slice time, precomputed once
 /// per sensor and slicing (the field depends only on depth, so every start depth follows
-/// the same path): depth, Lorentz displacement in y, and for electrons the diffusion width
-/// and displacement at collection. Looked up at 0.25 % of the thickness in z0.
+/// the same path): depth, Lorentz displacement in y and diffusion width in flight, and for
+/// electrons the diffusion width and displacement at collection. Looked up at 0.25 % of the
+/// thickness in z0.
 public struct DriftTable: Sendable {
     public let thickness: Double
     /// Slice times, nanoseconds after the track crossed.
@@ -11,15 +12,17 @@ public struct DriftTable: Sendable {
     /// Start depths: `depthSteps + 1` points from 0 to the thickness.
     public let depthSteps = 400
 
-    /// Both carriers of a pair at one slice time while in flight: depth and y displacement
-    /// (micrometres) and the fraction surviving trapping; and, with trapping, the fraction
-    /// trapped during the slice (up to the end of the slice or the carrier's collection) with
-    /// the mean depth and y displacement where it stopped (weighted by the trapping rate).
+    /// Both carriers of a pair at one slice time while in flight: depth, y displacement and
+    /// lateral diffusion width sigma (micrometres) and the fraction surviving trapping; and,
+    /// with trapping, the fraction trapped during the slice (up to the end of the slice or the
+    /// carrier's collection) with the mean depth and y displacement where it stopped (weighted
+    /// by the trapping rate).
     public struct Step: Sendable, Equatable {
         public var electronDepth: Float, electronShift: Float, electronSurvival: Float
         public var holeDepth: Float, holeShift: Float, holeSurvival: Float
         public var electronTrapped: Float = 0, electronTrapDepth: Float = 0, electronTrapShift: Float = 0
         public var holeTrapped: Float = 0, holeTrapDepth: Float = 0, holeTrapShift: Float = 0
+        public var electronSigma: Float = 0, holeSigma: Float = 0
     }
 
     /// What happens to a pair from one start depth: the first slice at which each carrier
@@ -64,7 +67,7 @@ public struct DriftTable: Sendable {
         // Cumulative time, y displacement and sigma^2 along the electron path from the back
         // (index i is depth i * h) and along the hole path from the collecting side.
         var tE = [Double](repeating: 0, count: fine + 1), yE = tE, sE = tE
-        var tH = tE, yH = tE
+        var tH = tE, yH = tE, sH = tE
         for i in 1...fine {
             let a = transport(electrons, hall: c.hallFactorElectrons, z: (Double(i) - 0.5) * h)
             tE[i] = tE[i - 1] + h / a.v
@@ -75,6 +78,7 @@ public struct DriftTable: Sendable {
             let a = transport(holes, hall: c.hallFactorHoles, z: (Double(i) + 0.5) * h)
             tH[i] = tH[i + 1] + h / a.v
             yH[i] = yH[i + 1] + a.tanL * h
+            sH[i] = sH[i + 1] + a.diffusion * h / a.v
         }
         func interpolate(_ a: [Double], _ z: Double) -> Double {
             let s = min(max(z / h, 0), Double(fine))
@@ -112,13 +116,13 @@ public struct DriftTable: Sendable {
 
         let n = depthSteps + 1, s = sliceTimes.count
         var eD = [Float](repeating: 0, count: n * s), eS = eD, eSurv = eD, hD = eD, hS = eD, hSurv = eD
-        var eTrap = eD, eTrapD = eD, eTrapS = eD, hTrap = eD, hTrapD = eD, hTrapS = eD
+        var eTrap = eD, eTrapD = eD, eTrapS = eD, hTrap = eD, hTrapD = eD, hTrapS = eD, eSigma = eD, hSigma = eD
         var eK = [Int32](repeating: Int32(s), count: n), hK = eK
         var fShift = [Float](repeating: 0, count: n), fSigma = fShift, fTime = fShift, fSurv = fShift
         for i in 0..<n {
             let z0 = d * Double(i) / Double(depthSteps)
             let t0e = interpolate(tE, z0), y0e = interpolate(yE, z0), s0e = interpolate(sE, z0)
-            let t0h = interpolate(tH, z0), y0h = interpolate(yH, z0)
+            let t0h = interpolate(tH, z0), y0h = interpolate(yH, z0), s0h = interpolate(sH, z0)
             let eTime = tE[fine] - t0e, hTime = tH[0] - t0h
             fShift[i] = Float(lorentzSign * (yE[fine] - y0e))
             fSigma[i] = Float(max(sE[fine] - s0e, 0).squareRoot())
@@ -132,6 +136,7 @@ public struct DriftTable: Sendable {
                     let z = depth(at: t0e + t, times: tE, ascending: true)
                     eD[j] = Float(z)
                     eS[j] = Float(lorentzSign * (interpolate(yE, z) - y0e))
+                    eSigma[j] = Float(max(interpolate(sE, z) - s0e, 0).squareRoot())
                 }
                 eSurv[j] = Float(survive(min(t, eTime)))
                 if t >= hTime {
@@ -140,6 +145,7 @@ public struct DriftTable: Sendable {
                     let z = depth(at: t0h + t, times: tH, ascending: false)
                     hD[j] = Float(z)
                     hS[j] = Float(lorentzSign * (interpolate(yH, z) - y0h))
+                    hSigma[j] = Float(max(interpolate(sH, z) - s0h, 0).squareRoot())
                 }
                 hSurv[j] = Float(survive(min(t, hTime)))
                 let before = k == 0 ? 0 : sliceTimes[k - 1]
@@ -161,7 +167,7 @@ public struct DriftTable: Sendable {
             Step(
                 electronDepth: eD[j], electronShift: eS[j], electronSurvival: eSurv[j], holeDepth: hD[j], holeShift: hS[j], holeSurvival: hSurv[j],
                 electronTrapped: eTrap[j], electronTrapDepth: eTrapD[j], electronTrapShift: eTrapS[j], holeTrapped: hTrap[j], holeTrapDepth: hTrapD[j],
-                holeTrapShift: hTrapS[j])
+                holeTrapShift: hTrapS[j], electronSigma: eSigma[j], holeSigma: hSigma[j])
         }
         fates = (0..<n).map { i in
             Fate(
