@@ -26,7 +26,8 @@ import Testing
         let landed = Int(fate.electronCollectedSlice), holeGone = Int(fate.holeCollectedSlice)
         #expect(holeGone - landed >= 4)
         func pixel(_ x: Double, _ y: Double) -> Int? {
-            let c = Int((x / px + 1000.5)) - 1000 + columns / 2, r = Int((y / py + 1000.5)) - 1000 + rows / 2
+            let (dc, dr) = signal.nearestPixel(x: x, y: y)
+            let c = dc + columns / 2, r = dr + rows / 2
             return (0..<columns).contains(c) && (0..<rows).contains(r) ? r * columns + c : nil
         }
         var rng = SplitMix64(seed: 5)

@@ -124,6 +124,9 @@ public struct InducedSignal: Sendable {
         }
         let ny = wp.ny, nz = wp.nz
         let q = Float(charge)
+        // Node index and fraction along x for neighbour column dc; W interpolated along z at node b.
+        @inline(__always) func column(_ dc: Int) -> (Int, Float) { dc == 0 ? (ix.0, fx.0) : dc == 1 ? (ix.1, fx.1) : (ix.2, fx.2) }
+        @inline(__always) func alongZ(_ b: Int) -> Float { w[b] + (w[b + 1] - w[b]) * fz }
         for dr in 0..<3 {
             let pr = rw + dr - 1
             guard pr >= 0 && pr < rows else { continue }
@@ -131,12 +134,9 @@ public struct InducedSignal: Sendable {
             for dc in 0..<3 {
                 let pc = col + dc - 1
                 guard pc >= 0 && pc < columns else { continue }
-                let (jx, gx) = dc == 0 ? (ix.0, fx.0) : dc == 1 ? (ix.1, fx.1) : (ix.2, fx.2)
-                let b00 = (jx * ny + jy) * nz + iz, b01 = b00 + nz, b10 = b00 + ny * nz, b11 = b10 + nz
-                let c00 = w[b00] + (w[b00 + 1] - w[b00]) * fz
-                let c01 = w[b01] + (w[b01 + 1] - w[b01]) * fz
-                let c10 = w[b10] + (w[b10 + 1] - w[b10]) * fz
-                let c11 = w[b11] + (w[b11 + 1] - w[b11]) * fz
+                let (jx, gx) = column(dc)
+                let b00 = (jx * ny + jy) * nz + iz, b10 = b00 + ny * nz
+                let c00 = alongZ(b00), c01 = alongZ(b00 + nz), c10 = alongZ(b10), c11 = alongZ(b10 + nz)
                 let c0 = c00 + (c01 - c00) * gy, c1 = c10 + (c11 - c10) * gy
                 out[offset + pr * columns + pc] += q * (c0 + (c1 - c0) * gx)
             }
@@ -154,9 +154,9 @@ public struct InducedSignal: Sendable {
         for dc in 0..<3 {
             let pc = col + dc - 1
             guard pc >= 0 && pc < columns else { continue }
-            let (jx, gx) = dc == 0 ? (ix.0, fx.0) : dc == 1 ? (ix.1, fx.1) : (ix.2, fx.2)
-            let b0 = (jx * ny + jy) * nz + iz, b1 = b0 + ny * nz
-            let e0 = w[b0] + (w[b0 + 1] - w[b0]) * fz, e1 = w[b1] + (w[b1 + 1] - w[b1]) * fz
+            let (jx, gx) = column(dc)
+            let b0 = (jx * ny + jy) * nz + iz
+            let e0 = alongZ(b0), e1 = alongZ(b0 + ny * nz)
             let moved = crossed * (e0 + (e1 - e0) * gx)
             if lose >= 0 && lose < rows { out[offset + lose * columns + pc] -= moved }
             if gain >= 0 && gain < rows { out[offset + gain * columns + pc] += moved }
