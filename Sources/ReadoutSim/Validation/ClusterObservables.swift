@@ -31,45 +31,27 @@ public struct ClusterObservables: Sendable, Equatable, Codable {
     public init(
         charges: [[Float]], midplanes: [(x: Double, y: Double)], rows: Int, columns: Int, slices: Int, pitchX: Double, pitchY: Double
     ) {
-        let perSlice = rows * columns
+        let measures = charges.indices.compactMap { c in
+            ClusterMeasures(charge: charges[c][...], midplane: midplanes[c], rows: rows, columns: columns, slices: slices, pitchX: pitchX, pitchY: pitchY)
+        }
+        self.init(measures, slices: slices)
+    }
+
+    /// The averages of clusters' measures.
+    public init(_ measures: [ClusterMeasures], slices: Int) {
         var totals: [Double] = []
         var fractions = [Double](repeating: 0, count: slices)
         var xs = 0.0, ys = 0.0, yShift = 0.0, xShift = 0.0, minSum = 0.0
-        var used = 0
-        for (c, charge) in charges.enumerated() {
-            precondition(charge.count == perSlice * slices)
-            let last = (slices - 1) * perSlice
-            let total = charge[last..<(last + perSlice)].reduce(0.0) { $0 + Double($1) }
-            guard total > 0 else { continue }
-            used += 1
-            totals.append(total)
-            for k in 0..<slices {
-                let t = charge[(k * perSlice)..<((k + 1) * perSlice)].reduce(0.0) { $0 + Double($1) }
-                fractions[k] += t / total
-            }
-            var rowsHit = Set<Int>(), columnsHit = Set<Int>()
-            var wx = 0.0, wy = 0.0, w = 0.0
-            for r in 0..<rows {
-                for col in 0..<columns {
-                    let q = charge[last + r * columns + col]
-                    if q > Self.sizeThreshold {
-                        rowsHit.insert(r)
-                        columnsHit.insert(col)
-                    }
-                    if q > 0 {
-                        w += Double(q)
-                        wx += Double(q) * Double(col - columns / 2) * pitchX
-                        wy += Double(q) * Double(r - rows / 2) * pitchY
-                    }
-                }
-            }
-            xs += Double(columnsHit.count)
-            ys += Double(rowsHit.count)
-            xShift += wx / w - midplanes[c].x
-            yShift += wy / w - midplanes[c].y
-            let early = charge[0..<(min(5, slices) * perSlice)]
-            minSum += Double(min(early.min() ?? 0, 0))
+        for m in measures {
+            totals.append(m.total)
+            for k in 0..<slices { fractions[k] += m.fractions[k] }
+            xs += Double(m.xSize)
+            ys += Double(m.ySize)
+            xShift += m.xShift
+            yShift += m.yShift
+            minSum += m.earlyMinimum
         }
+        let used = measures.count
         let n = Double(max(used, 1))
         totals.sort()
         chargeMedian = totals.isEmpty ? 0 : totals.count % 2 == 1 ? totals[totals.count / 2] : (totals[totals.count / 2 - 1] + totals[totals.count / 2]) / 2

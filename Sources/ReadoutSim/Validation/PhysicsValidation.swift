@@ -44,18 +44,15 @@ public enum PhysicsValidation {
         var rng = SplitMix64.stream(seed: seed, index: index)
         let g = sim.settings.sensor.geometry
         var workspace = ClusterSimulator.Workspace()
-        var charges: [[Float]] = []
-        var mids: [(x: Double, y: Double)] = []
+        var measures: [ClusterMeasures] = []
+        var charge: [Float] = []
         var gun = FixedAngleGun(cotAlpha: c.cotAlpha, cotBeta: c.cotBeta, momentum: 10, geometry: g)
+        let s = sim.settings
         for _ in 0..<count {
             let track = gun.next(&rng)!
-            var charge: [Float] = []
             _ = sim.simulate(track, charge: &charge, workspace: &workspace, rng: &rng)
-            charges.append(charge)
-            mids.append((track.xMidplane, track.yMidplane))
+            if let m = ClusterMeasures(charge: charge, track: track, settings: s) { measures.append(m) }
         }
-        let s = sim.settings
-        return ClusterObservables(
-            charges: charges, midplanes: mids, rows: s.rows, columns: s.columns, slices: s.sliceTimes.count, pitchX: g.pitchX, pitchY: g.pitchY)
+        return ClusterObservables(measures, slices: s.sliceTimes.count)
     }
 }
