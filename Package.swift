@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(name: "OnPixelInferenceTests", dependencies: ["OnPixelInference", "ReferenceData", "Randomness"]),
         .testTarget(name: "ReferenceDataTests", dependencies: ["ReferenceData"]),
         .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
-        .testTarget(name: "StageServicesTests", dependencies: ["StageServices", "Randomness"]),
+        .testTarget(name: "StageServicesTests", dependencies: ["StageServices", "Randomness", "ReferenceData"]),
         .testTarget(name: "PlotsTests", dependencies: ["Plots"]),
     ],
     swiftLanguageModes: [.v6]

@@ -17,14 +17,29 @@ struct ValidatePhysics: ParsableCommand {
             position, in micrometres; mean of the most negative pixel in slices 0-4, electrons. \
             A value agrees when it is within 10 % of PixelAV's (2 um for the shifts) or, where \
             PixelAV's error on its 50 clusters is larger, within two of those errors.
+
+            With --paired, PixelAV's own clusters (pixelav-grid-clusters.npz) are compared one \
+            by one: each cluster's track (angles, momentum, hit) is simulated --repeats times, \
+            and per condition and observable it prints PixelAV's mean, ours on the same tracks, \
+            their mean difference with its standard error and in units of it (sigma), the mean \
+            PIT (where PixelAV's value falls in our distribution for its track: 0.5 +- its error \
+            when PixelAV's clusters could be draws of ours) and the spread (PixelAV's scatter \
+            around our track means in units of ours: 1 when alike). Per-cluster total charge \
+            replaces the MPV and median.
             """
     )
 
     @Option(help: "A JSON array of objects with cot_alpha, cot_beta and optionally geometry (type1..type7) and count.")
     var conditions: String?
 
-    @Option(help: "Clusters simulated per condition when the condition does not say.")
-    var count = 2000
+    @Option(help: "Clusters simulated per condition when the condition does not say (default 2000).")
+    var count: Int?
+
+    @Flag(help: "Compare with PixelAV's own clusters, each on its own track (see the discussion).")
+    var paired = false
+
+    @Option(help: "With --paired: simulations of each reference cluster's track (default 200).")
+    var repeats: Int?
 
     @OptionGroup var model: PhysicsModelOptions
 
@@ -46,20 +61,29 @@ struct ValidatePhysics: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard (1...1_000_000).contains(count) else { throw ValidationError("--count must be 1 to 1000000, got \(count)") }
+        if let count, !(1...1_000_000).contains(count) { throw ValidationError("--count must be 1 to 1000000, got \(count)") }
+        if let repeats, !(2...100_000).contains(repeats) { throw ValidationError("--repeats must be 2 to 100000, got \(repeats)") }
+        if paired {
+            if conditions != nil { throw ValidationError("--paired compares the reference clusters' own tracks; --conditions does not apply") }
+            if count != nil { throw ValidationError("--paired simulates each reference cluster --repeats times; --count does not apply") }
+            if plot != nil { throw ValidationError("--plot draws the condition-by-condition comparison; it does not apply with --paired") }
+        } else if repeats != nil {
+            throw ValidationError("--repeats applies only with --paired")
+        }
     }
 
     func run() throws {
-        let list: [ValidationCondition]
         var settings = SimulationSettings()
+        try model.apply(to: &settings)
+        if paired { return try runPaired(settings) }
+        let list: [ValidationCondition]
         if let path = conditions {
             list = try ValidationCondition.load(path: path)
         } else {
             list = try ValidationCondition.load(path: try ReferenceFolder.locate(model.reference, for: "validate-physics") + "/pixelav-grid.json")
         }
-        try model.apply(to: &settings)
         let start = ContinuousClock.now
-        let results = try PhysicsValidation.run(list, settings: settings, defaultCount: count, seed: seed)
+        let results = try PhysicsValidation.run(list, settings: settings, defaultCount: count ?? 2000, seed: seed)
         let elapsed = ContinuousClock.now - start
         if let plot { try writePlot(results, settings: settings, to: plot) }
         if json {
@@ -94,6 +118,64 @@ struct ValidatePhysics: ParsableCommand {
             }
         }
         if total > 0 { print("\n\(agreeing) of \(total) comparisons agree") }
+    }
+
+    func runPaired(_ settings: SimulationSettings) throws {
+        let path = try ReferenceFolder.locate(model.reference, for: "validate-physics --paired") + "/pixelav-grid-clusters.npz"
+        let simulator = try ClusterSimulator(settings)
+        let clusters = try PairedValidation.load(npz: path, shape: simulator.shape, thickness: settings.sensor.geometry.thickness)
+        let repeats = repeats ?? 200
+        let start = ContinuousClock.now
+        let results = PairedValidation.run(clusters, simulator: simulator, repeats: repeats, seed: seed)
+        let elapsed = ContinuousClock.now - start
+        if json {
+            try printJSON(PairedReport(repeats: repeats, conditions: results.map(PairedReport.Entry.init)))
+            return
+        }
+        print(
+            "Paired comparison with PixelAV's clusters (\(PhysicsModelOptions.describe(settings))): each cluster's track simulated \(repeats) times, in \(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1))))"
+        )
+        var within = 0, total = 0
+        for r in results {
+            print("")
+            print(
+                "cotAlpha \(fmt(r.cotAlpha, 2))  cotBeta \(fmt(r.cotBeta, 2))  \(r.clusters) clusters"
+                    + (r.skipped > 0 ? " (\(r.skipped) without charge left out)" : ""))
+            print(
+                "  " + pad("observable", 22) + pad("PixelAV", 10) + pad("this sim", 10) + pad("diff", 10) + pad("+-", 9) + pad("sigma", 7) + pad("PIT", 12)
+                    + "spread")
+            for s in r.statistics {
+                let digits = abs(s.reference) < 2 ? 3 : abs(s.reference) < 100 ? 2 : 0
+                let sigma = s.error.map { $0 > 0 ? s.difference / $0 : 0 }
+                print(
+                    "  " + pad(s.name, 22) + pad(fmt(s.reference, digits), 10) + pad(fmt(s.simulated, digits), 10) + pad(fmt(s.difference, digits), 10)
+                        + pad(s.error.map { fmt($0, digits) } ?? "-", 9) + pad(sigma.map { fmt($0, 1) } ?? "-", 7)
+                        + pad(fmt(s.pit, 2) + (s.pitError.map { " +-" + fmt($0, 2) } ?? ""), 12) + (s.spread.map { fmt($0, 2) } ?? "-"))
+                if let sigma {
+                    total += 1
+                    if abs(sigma) <= 3 { within += 1 }
+                }
+            }
+        }
+        if total > 0 { print("\n\(within) of \(total) differences within three standard errors") }
+    }
+
+    struct PairedReport: Encodable {
+        var repeats: Int
+        var conditions: [Entry]
+
+        struct Entry: Encodable {
+            var cot_alpha: Double, cot_beta: Double, n: Int, skipped: Int
+            var statistics: [PairedValidation.Statistic]
+
+            init(_ r: PairedValidation.Result) {
+                cot_alpha = r.cotAlpha
+                cot_beta = r.cotBeta
+                n = r.clusters
+                skipped = r.skipped
+                statistics = r.statistics
+            }
+        }
     }
 
     func writePlot(_ results: [PhysicsValidation.Result], settings: SimulationSettings, to path: String) throws {

@@ -1,5 +1,6 @@
 import Foundation
 import ReadoutProtocol
+import ReferenceData
 import Testing
 import ZeroMQ
 
@@ -141,6 +142,42 @@ import ZeroMQ
         let refusal = String(decoding: qerr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         q.waitUntilExit()
         #expect(q.terminationStatus != 0 && refusal.contains("--plot"), "\(refusal)")
+    }
+
+    /// `validate-physics --paired` compares PixelAV's own clusters, each on its own track, when
+    /// the reference data is there, and refuses the options that do not apply to it.
+    @Test func validatePhysicsPairedComparison() throws {
+        let smartpix = URL(fileURLWithPath: Self.binary).deletingLastPathComponent().appendingPathComponent("smartpix").path
+        let refusals: [([String], String)] = [
+            (["--paired", "--conditions", "c.json"], "--conditions"), (["--paired", "--count", "10"], "--count"),
+            (["--repeats", "5"], "--paired"), (["--paired", "--repeats", "1"], "--repeats"),
+        ]
+        for (arguments, named) in refusals {
+            let (p, _, err) = try Self.launch(["validate-physics"] + arguments, program: smartpix)
+            let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            #expect(p.terminationStatus != 0 && message.contains(named), "\(arguments): \(message)")
+        }
+        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        guard SharedReference.directory(packageRoot: packageRoot) != nil else { return }
+        let (p, out, err) = try Self.launch(["validate-physics", "--paired", "--repeats", "3", "--json"], program: smartpix)
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "\(errors)")
+        struct Report: Decodable {
+            struct Condition: Decodable {
+                struct Statistic: Decodable { var name: String, pixelav: Double, simulated: Double, pit: Double }
+                var cot_alpha: Double, cot_beta: Double, n: Int, skipped: Int, statistics: [Statistic]
+            }
+            var repeats: Int, conditions: [Condition]
+        }
+        let report = try JSONDecoder().decode(Report.self, from: data)
+        #expect(report.repeats == 3 && report.conditions.count == 9)
+        for c in report.conditions {
+            #expect(c.n == 50 && c.skipped == 0)
+            #expect(c.statistics.contains { $0.name == "min_neighbour" && $0.pixelav < 0 && (0...1).contains($0.pit) })
+        }
     }
 
     /// No consumer at all: PUSH cannot deliver, yet SIGINT still ends the run promptly (the
