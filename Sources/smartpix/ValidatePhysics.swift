@@ -56,7 +56,7 @@ struct ValidatePhysics: ParsableCommand {
 
     @Flag(
         help:
-            "Print one JSON object: {conditions: [{cot_alpha, cot_beta, charge_mpv, charge_median, charge_fraction, x_size, y_size, y_shift_um, x_shift_um, min_neighbour, pixelav, comparisons}]}."
+            "Print one JSON object: {conditions: [{cot_alpha, cot_beta, charge_mpv, charge_median, charge_fraction, x_size, y_size, y_shift_um, x_shift_um, min_neighbour, pixelav, comparisons}]}; with --paired {repeats, conditions: [{cot_alpha, cot_beta, n, skipped, statistics: [{name, pixelav, simulated, difference, error, pit, pit_error, spread}]}]}."
     )
     var json = false
 

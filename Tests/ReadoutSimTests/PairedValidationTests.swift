@@ -46,6 +46,19 @@ import Testing
         }
     }
 
+    /// The same seed gives the same statistics, however the threads interleave.
+    @Test func sameSeedSameStatistics() throws {
+        let sim = try ClusterSimulator()
+        let clusters = Self.ownClusters(sim, count: 12, seed: 3)
+        func run() -> [Double] {
+            PairedValidation.run(clusters, simulator: sim, repeats: 6, seed: 9).flatMap { r in
+                r.statistics.flatMap { [$0.simulated, $0.difference, $0.pit, $0.spread ?? -1] }
+            }
+        }
+        let first = run()
+        #expect(!first.isEmpty && first == run())
+    }
+
     /// The same clusters with every track moved half a pixel along x: PixelAV's (here our)
     /// clusters then sit 25 um from where the simulation puts them, far outside the errors.
     @Test func misplacedTracksAreDetected() throws {
