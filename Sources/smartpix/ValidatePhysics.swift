@@ -50,7 +50,7 @@ struct ValidatePhysics: ParsableCommand {
         help: ArgumentHelp(
             "Also draw the comparison as an SVG file.",
             discussion:
-                "Left: fraction of the final charge against time per condition (lines: this simulator; points: PixelAV with errors). Right: every observable's deviation in units of the allowed difference; the shaded band is agreement.",
+                "Left: fraction of the final charge against time per condition (lines: this simulator; points: PixelAV with errors). Right: every observable's deviation in units of the allowed difference; the shaded band is agreement. With --paired: one cell per observable and condition, coloured by the difference in standard errors and labelled with the mean PIT.",
             valueName: "file.svg"))
     var plot: String?
 
@@ -66,7 +66,6 @@ struct ValidatePhysics: ParsableCommand {
         if paired {
             if conditions != nil { throw ValidationError("--paired compares the reference clusters' own tracks; --conditions does not apply") }
             if count != nil { throw ValidationError("--paired simulates each reference cluster --repeats times; --count does not apply") }
-            if plot != nil { throw ValidationError("--plot draws the condition-by-condition comparison; it does not apply with --paired") }
         } else if repeats != nil {
             throw ValidationError("--repeats applies only with --paired")
         }
@@ -128,6 +127,7 @@ struct ValidatePhysics: ParsableCommand {
         let start = ContinuousClock.now
         let results = PairedValidation.run(clusters, simulator: simulator, repeats: repeats, seed: seed)
         let elapsed = ContinuousClock.now - start
+        if let plot { try writePairedPlot(results, settings: settings, repeats: repeats, to: plot) }
         if json {
             try printJSON(PairedReport(repeats: repeats, conditions: results.map(PairedReport.Entry.init)))
             return
@@ -158,6 +158,22 @@ struct ValidatePhysics: ParsableCommand {
             }
         }
         if total > 0 { print("\n\(within) of \(total) differences within three standard errors") }
+    }
+
+    func writePairedPlot(_ results: [PairedValidation.Result], settings: SimulationSettings, repeats: Int, to path: String) throws {
+        var names: [String] = []
+        for r in results { for s in r.statistics where !names.contains(s.name) { names.append(s.name) } }
+        let cells = names.map { name in
+            results.map { r in
+                r.statistics.first { $0.name == name }.map { s in
+                    PairedFigure.Cell(sigma: s.error.flatMap { $0 > 0 ? s.difference / $0 : nil }, pit: s.pit)
+                }
+            }
+        }
+        let svg = PairedFigure.svg(
+            observables: names, conditions: results.map { "\(fmt($0.cotAlpha, 2)), \(fmt($0.cotBeta, 2))" }, cells: cells,
+            title: "PixelAV's clusters against this simulator on their own tracks (\(repeats) each; \(PhysicsModelOptions.describe(settings)))")
+        do { try svg.write(toFile: path, atomically: true, encoding: .utf8) } catch { throw ValidationError("--plot \(path): \(error.localizedDescription)") }
     }
 
     struct PairedReport: Encodable {

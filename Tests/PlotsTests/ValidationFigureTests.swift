@@ -52,6 +52,21 @@ final class ElementCounter: NSObject, XMLParserDelegate {
         #expect(ValidationFigure.Comparison(name: "x", simulated: 12, reference: 10, tolerance: 1).deviation == 2)
     }
 
+    /// One cell per observable and condition (grey where missing), a 30-step colour scale;
+    /// red above, blue below, white at zero, framed beyond three standard errors.
+    @Test func pairedFigureDrawsEveryCell() throws {
+        let cells: [[PairedFigure.Cell?]] = [
+            [.init(sigma: 0, pit: 0.5), .init(sigma: 4, pit: 0.9), .init(sigma: nil, pit: 0.4)],
+            [.init(sigma: -7, pit: 0.02), nil, .init(sigma: .nan, pit: 0.5)],
+        ]
+        let svg = PairedFigure.svg(observables: ["a", "b"], conditions: ["0, 0", "1, 0", "4, 0"], cells: cells, title: "t")
+        let counts = try #require(ElementCounter.count(svg), "the SVG does not parse")
+        #expect(counts["rect"] == 1 + 6 + 30)  // background, cells, colour scale
+        #expect(svg.contains(">0.90 (4.0)<") && svg.contains(">0.40<"))  // PIT and sigma; PIT alone without an error
+        #expect(PairedFigure.colour(0) == "#ffffff" && PairedFigure.colour(5) == "#ff2626" && PairedFigure.colour(-9) == "#2626ff")
+        #expect(svg.components(separatedBy: "stroke=\"#222\"").count - 1 == 2)  // the cells at 4 and -7
+    }
+
     @Test func latencyFigureDrawsTheCurveAndTheBudget() throws {
         let points = [(0.0, 190.0), (50, 441), (99, 1032), (99.9, 1292), (100, 1_069_055)].map { (percentile: $0.0, nanoseconds: $0.1) }
         let svg = LatencyFigure.svg(points, budget: 2000, overBudget: 42, events: 80670, title: "t")

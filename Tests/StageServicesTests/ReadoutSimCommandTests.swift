@@ -160,7 +160,9 @@ import ZeroMQ
         }
         let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
         guard SharedReference.directory(packageRoot: packageRoot) != nil else { return }
-        let (p, out, err) = try Self.launch(["validate-physics", "--paired", "--repeats", "3", "--json"], program: smartpix)
+        let figure = NSTemporaryDirectory() + "smartpix-paired-\(getpid()).svg"
+        defer { try? FileManager.default.removeItem(atPath: figure) }
+        let (p, out, err) = try Self.launch(["validate-physics", "--paired", "--repeats", "3", "--json", "--plot", figure], program: smartpix)
         let data = out.fileHandleForReading.readDataToEndOfFile()
         let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
@@ -178,6 +180,8 @@ import ZeroMQ
             #expect(c.n == 50 && c.skipped == 0)
             #expect(c.statistics.contains { $0.name == "min_neighbour" && $0.pixelav < 0 && (0...1).contains($0.pit) })
         }
+        let svg = (try? String(contentsOfFile: figure, encoding: .utf8)) ?? ""
+        #expect(svg.hasPrefix("<?xml") && svg.contains("min_neighbour") && svg.contains("1.00, -0.25"))
     }
 
     /// No consumer at all: PUSH cannot deliver, yet SIGINT still ends the run promptly (the
