@@ -138,7 +138,7 @@ public enum ValidationFigure {
     static func format(_ v: Double, _ digits: Int) -> String {
         var p = 1.0
         for _ in 0..<digits { p *= 10 }
-        let r = (v * p).rounded() / p
+        let r = (v * p).rounded() / p + 0  // + 0: no "-0.0"
         if digits == 0 { return String(Int(r)) }
         var s = String(r)
         let decimals = s.split(separator: ".").last?.count ?? 0
