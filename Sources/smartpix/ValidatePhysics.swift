@@ -125,7 +125,13 @@ struct ValidatePhysics: ParsableCommand {
         let clusters = try PairedValidation.load(npz: path, shape: simulator.shape, thickness: settings.sensor.geometry.thickness)
         let repeats = repeats ?? 200
         let start = ContinuousClock.now
-        let results = PairedValidation.run(clusters, simulator: simulator, repeats: repeats, seed: seed)
+        // Progress on stderr in steps of 5 % when the run takes more than about a minute.
+        let step = clusters.count * repeats >= 3_000_000 ? max(clusters.count / 20, 1) : Int.max
+        let results = PairedValidation.run(clusters, simulator: simulator, repeats: repeats, seed: seed) { done, total in
+            if done % step == 0 || (done == total && step != Int.max) {
+                FileHandle.standardError.write(Data("validate-physics --paired: \(done) of \(total) clusters simulated\n".utf8))
+            }
+        }
         let elapsed = ContinuousClock.now - start
         if let plot { try writePairedPlot(results, settings: settings, repeats: repeats, to: plot) }
         if json {

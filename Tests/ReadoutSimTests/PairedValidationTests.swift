@@ -1,6 +1,7 @@
 import Foundation
 import Randomness
 import ReadoutProtocol
+import Synchronization
 import Testing
 
 @testable import ReadoutSim
@@ -57,6 +58,17 @@ import Testing
         }
         let first = run()
         #expect(!first.isEmpty && first == run())
+    }
+
+    /// Progress hears every cluster once, counting up to the total.
+    @Test func progressCountsEveryCluster() throws {
+        let sim = try ClusterSimulator()
+        let heard = Mutex<[Int]>([])
+        _ = PairedValidation.run(Self.ownClusters(sim, count: 7, seed: 3), simulator: sim, repeats: 2, seed: 1) { done, total in
+            #expect(total == 7)
+            heard.withLock { $0.append(done) }
+        }
+        #expect(heard.withLock { $0.sorted() } == Array(1...7))
     }
 
     /// The same clusters with every track moved half a pixel along x: PixelAV's (here our)

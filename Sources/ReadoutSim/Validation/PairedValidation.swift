@@ -103,74 +103,102 @@ public enum PairedValidation {
         }
     }
 
+    /// Our distribution of one observable for one track, summed as the repeats come (no
+    /// repeat is kept): count, mean, sum of squared deviations (Welford), and how many fell
+    /// below and on the reference value.
+    struct Summary: Sendable {
+        var count = 0.0, mean = 0.0, squares = 0.0, below = 0.0, equal = 0.0
+
+        mutating func add(_ x: Double, reference p: Double) {
+            count += 1
+            let d = x - mean
+            mean += d / count
+            squares += d * (x - mean)
+            if x < p { below += 1 } else if x == p { equal += 1 }
+        }
+
+        var deviation: Double? { count > 1 ? (squares / (count - 1)).squareRoot() : nil }
+        var pit: Double { (below + 0.5 * equal) / count }
+    }
+
+    /// The observables compared, in order: six scalars, then the charge fraction per slice.
+    static let scalars = ["charge_total", "x_size", "y_size", "x_shift_um", "y_shift_um", "min_neighbour"]
+    static func values(_ m: ClusterMeasures) -> [Double] {
+        [m.total, Double(m.xSize), Double(m.ySize), m.xShift, m.yShift, m.earlyMinimum] + m.fractions
+    }
+
     /// Groups `clusters` by track angles (to 1e-3) and compares each group, simulating every
     /// cluster's track `repeats` times from its own seeded stream (results do not depend on
-    /// threads).
-    public static func run(_ clusters: [ReferenceCluster], simulator sim: ClusterSimulator, repeats: Int, seed: UInt64 = 1) -> [Result] {
+    /// threads). `progress` hears how many clusters are done, as they finish.
+    public static func run(
+        _ clusters: [ReferenceCluster], simulator sim: ClusterSimulator, repeats: Int, seed: UInt64 = 1,
+        progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil
+    ) -> [Result] {
         precondition(repeats >= 2)
         let s = sim.settings, slices = s.sliceTimes.count
-        // Every cluster's measures and our repeats' (simulated in parallel).
-        let simulated = Mutex<[[ClusterMeasures]]>(Array(repeating: [], count: clusters.count))
+        let references = clusters.map { ClusterMeasures(charge: $0.charge, track: $0.track, settings: s).map(values) }
+        // Per cluster, our summary of every observable (nil when the reference has no charge).
+        let summaries = Mutex<(done: Int, list: [[Summary]?])>((0, Array(repeating: nil, count: clusters.count)))
         DispatchQueue.concurrentPerform(iterations: clusters.count) { i in
-            var rng = SplitMix64.stream(seed: seed, index: UInt64(i))
-            var workspace = ClusterSimulator.Workspace()
-            var charge: [Float] = []
-            var list: [ClusterMeasures] = []
-            for _ in 0..<repeats {
-                _ = sim.simulate(clusters[i].track, charge: &charge, workspace: &workspace, rng: &rng)
-                if let m = ClusterMeasures(charge: charge, track: clusters[i].track, settings: s) { list.append(m) }
+            var list: [Summary]? = nil
+            if let reference = references[i] {
+                var rng = SplitMix64.stream(seed: seed, index: UInt64(i))
+                var workspace = ClusterSimulator.Workspace()
+                var charge: [Float] = []
+                var sums = [Summary](repeating: Summary(), count: reference.count)
+                for _ in 0..<repeats {
+                    _ = sim.simulate(clusters[i].track, charge: &charge, workspace: &workspace, rng: &rng)
+                    guard let m = ClusterMeasures(charge: charge, track: clusters[i].track, settings: s) else { continue }
+                    for (k, x) in values(m).enumerated() { sums[k].add(x, reference: reference[k]) }
+                }
+                list = sums
             }
-            simulated.withLock { $0[i] = list }
+            let done = summaries.withLock {
+                $0.list[i] = list
+                $0.done += 1
+                return $0.done
+            }
+            progress?(done, clusters.count)
         }
-        let ours = simulated.withLock { $0 }
+        let ours = summaries.withLock { $0.list }
         func key(_ t: Track) -> [Int] { [Int((t.cotAlpha * 1000).rounded()), Int((t.cotBeta * 1000).rounded())] }
         let groups = Dictionary(grouping: clusters.indices, by: { key(clusters[$0].track) }).sorted { $0.key.lexicographicallyPrecedes($1.key) }
         return groups.map { k, members in
-            var pairs: [(reference: ClusterMeasures, ours: [ClusterMeasures])] = []
-            for i in members {
-                guard let r = ClusterMeasures(charge: clusters[i].charge, track: clusters[i].track, settings: s), ours[i].count >= 2 else { continue }
-                pairs.append((r, ours[i]))
+            let pairs = members.compactMap { i -> (reference: [Double], ours: [Summary])? in
+                guard let r = references[i], let o = ours[i], o[0].count >= 2 else { return nil }
+                return (r, o)
             }
             // Charge fractions only while PixelAV's is still rising, as the grid comparison. No
             // spread for the sizes: counts that barely vary per track make it meaningless.
-            var observables: [(name: String, value: (ClusterMeasures) -> Double, counts: Bool)] = [
-                ("charge_total", { $0.total }, false), ("x_size", { Double($0.xSize) }, true), ("y_size", { Double($0.ySize) }, true),
-                ("x_shift_um", { $0.xShift }, false), ("y_shift_um", { $0.yShift }, false), ("min_neighbour", { $0.earlyMinimum }, false),
-            ]
-            for slice in 0..<slices where pairs.reduce(0, { $0 + $1.reference.fractions[slice] }) < 0.999 * Double(pairs.count) {
-                observables.append(("charge_fraction[\(slice)]", { $0.fractions[slice] }, false))
-            }
+            let n = Double(pairs.count)
+            let rising = (0..<slices).filter { k in pairs.reduce(0) { $0 + $1.reference[scalars.count + k] } < 0.999 * n }
+            let observables = scalars.indices.map { (scalars[$0], $0) } + rising.map { ("charge_fraction[\($0)]", scalars.count + $0) }
             return Result(
                 cotAlpha: Double(k[0]) / 1000, cotBeta: Double(k[1]) / 1000, clusters: pairs.count, skipped: members.count - pairs.count,
                 statistics: pairs.isEmpty
                     ? []
-                    : observables.map { o in
-                        var s = statistic(o.name, pairs.map { (o.value($0.reference), $0.ours.map(o.value)) })
-                        if o.counts { s.spread = nil }
+                    : observables.map { name, index in
+                        var s = statistic(name, pairs.map { ($0.reference[index], $0.ours[index]) })
+                        if name.hasSuffix("_size") { s.spread = nil }
                         return s
                     })
         }
     }
 
-    /// The comparison of one observable over clusters (at least one): (PixelAV's value, our
-    /// repeats' values, at least two).
-    static func statistic(_ name: String, _ pairs: [(reference: Double, ours: [Double])]) -> Statistic {
+    /// The comparison of one observable over clusters (at least one): PixelAV's value and our
+    /// summary of at least two repeats for each.
+    static func statistic(_ name: String, _ pairs: [(reference: Double, ours: Summary)]) -> Statistic {
         func mean(_ x: [Double]) -> Double { x.reduce(0, +) / Double(x.count) }
         func deviation(_ x: [Double]) -> Double? {
             guard x.count > 1 else { return nil }
             let m = mean(x)
             return (x.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(x.count - 1)).squareRoot()
         }
-        var differences: [Double] = [], pits: [Double] = [], standardized: [Double] = []
-        for (p, values) in pairs {
-            let m = mean(values), r = Double(values.count)
-            differences.append(p - m)
-            pits.append((Double(values.count { $0 < p }) + 0.5 * Double(values.count { $0 == p })) / r)
-            if let sd = deviation(values), sd > 0 { standardized.append((p - m) / sd) }
-        }
-        let n = Double(pairs.count).squareRoot(), repeats = mean(pairs.map { Double($0.ours.count) })
+        let differences = pairs.map { $0.reference - $0.ours.mean }, pits = pairs.map(\.ours.pit)
+        let standardized = pairs.compactMap { p in p.ours.deviation.flatMap { $0 > 0 ? (p.reference - p.ours.mean) / $0 : nil } }
+        let n = Double(pairs.count).squareRoot(), repeats = mean(pairs.map(\.ours.count))
         return Statistic(
-            name: name, reference: mean(pairs.map(\.reference)), simulated: mean(pairs.map { mean($0.ours) }), difference: mean(differences),
+            name: name, reference: mean(pairs.map(\.reference)), simulated: mean(pairs.map(\.ours.mean)), difference: mean(differences),
             error: deviation(differences).map { $0 / n }, pit: mean(pits), pitError: deviation(pits).map { $0 / n },
             // var(p - mean of r draws) = sigma^2 (1 + 1/r) when p is one more draw.
             spread: deviation(standardized).map { $0 / (1 + 1 / repeats).squareRoot() })
