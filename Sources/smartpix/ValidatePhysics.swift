@@ -56,7 +56,7 @@ struct ValidatePhysics: ParsableCommand {
 
     @Flag(
         help:
-            "Print one JSON object: {conditions: [{cot_alpha, cot_beta, charge_mpv, charge_median, charge_fraction, x_size, y_size, y_shift_um, x_shift_um, min_neighbour, pixelav, comparisons}]}; with --paired {repeats, conditions: [{cot_alpha, cot_beta, n, skipped, statistics: [{name, pixelav, simulated, difference, error, pit, pit_error, spread}]}]}."
+            "Print one JSON object: {conditions: [{cot_alpha, cot_beta, charge_mpv, charge_median, charge_fraction, x_size, y_size, y_shift_um, x_shift_um, min_neighbour, pixelav, comparisons}]}; with --paired {repeats, conditions: [{cot_alpha, cot_beta, n, skipped, empty_repeats, statistics: [{name, pixelav, simulated, difference, error, pit, pit_error, spread}]}]}."
     )
     var json = false
 
@@ -146,7 +146,8 @@ struct ValidatePhysics: ParsableCommand {
             print("")
             print(
                 "cotAlpha \(fmt(r.cotAlpha, 2))  cotBeta \(fmt(r.cotBeta, 2))  \(r.clusters) clusters"
-                    + (r.skipped > 0 ? " (\(r.skipped) without charge left out)" : ""))
+                    + (r.skipped > 0 ? " (\(r.skipped) without charge left out)" : "")
+                    + (r.emptyRepeats > 0 ? " (\(r.emptyRepeats) of our repeats without charge left out)" : ""))
             print(
                 "  " + pad("observable", 22) + pad("PixelAV", 10) + pad("this sim", 10) + pad("diff", 10) + pad("+-", 9) + pad("sigma", 7) + pad("PIT", 12)
                     + "spread")
@@ -187,7 +188,7 @@ struct ValidatePhysics: ParsableCommand {
         var conditions: [Entry]
 
         struct Entry: Encodable {
-            var cot_alpha: Double, cot_beta: Double, n: Int, skipped: Int
+            var cot_alpha: Double, cot_beta: Double, n: Int, skipped: Int, empty_repeats: Int
             var statistics: [PairedValidation.Statistic]
 
             init(_ r: PairedValidation.Result) {
@@ -195,6 +196,7 @@ struct ValidatePhysics: ParsableCommand {
                 cot_beta = r.cotBeta
                 n = r.clusters
                 skipped = r.skipped
+                empty_repeats = r.emptyRepeats
                 statistics = r.statistics
             }
         }

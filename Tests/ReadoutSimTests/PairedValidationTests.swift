@@ -32,7 +32,7 @@ import Testing
         let sim = try ClusterSimulator()
         let results = PairedValidation.run(Self.ownClusters(sim, count: 60, seed: 99), simulator: sim, repeats: 100, seed: 5)
         let r = try #require(results.first)
-        #expect(results.count == 1 && r.cotAlpha == 1 && r.cotBeta == 0 && r.clusters == 60 && r.skipped == 0)
+        #expect(results.count == 1 && r.cotAlpha == 1 && r.cotBeta == 0 && r.clusters == 60 && r.skipped == 0 && r.emptyRepeats == 0)
         #expect(r.statistics.map(\.name).prefix(6) == ["charge_total", "x_size", "y_size", "x_shift_um", "y_shift_um", "min_neighbour"])
         #expect(r.statistics.contains { $0.name == "charge_fraction[0]" })
         for s in r.statistics {

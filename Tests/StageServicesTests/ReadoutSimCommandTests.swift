@@ -170,14 +170,14 @@ import ZeroMQ
         struct Report: Decodable {
             struct Condition: Decodable {
                 struct Statistic: Decodable { var name: String, pixelav: Double, simulated: Double, pit: Double }
-                var cot_alpha: Double, cot_beta: Double, n: Int, skipped: Int, statistics: [Statistic]
+                var cot_alpha: Double, cot_beta: Double, n: Int, skipped: Int, empty_repeats: Int, statistics: [Statistic]
             }
             var repeats: Int, conditions: [Condition]
         }
         let report = try JSONDecoder().decode(Report.self, from: data)
         #expect(report.repeats == 3 && report.conditions.count == 9)
         for c in report.conditions {
-            #expect(c.n == 50 && c.skipped == 0)
+            #expect(c.n == 50 && c.skipped == 0 && c.empty_repeats == 0)
             #expect(c.statistics.contains { $0.name == "min_neighbour" && $0.pixelav < 0 && (0...1).contains($0.pit) })
         }
         let svg = (try? String(contentsOfFile: figure, encoding: .utf8)) ?? ""

@@ -48,9 +48,11 @@ public enum PairedValidation {
     /// One condition (a pair of track angles) of the reference.
     public struct Result: Sendable {
         public var cotAlpha: Double, cotBeta: Double
-        /// Clusters compared, and reference clusters left out because their last slice (or
-        /// every one of our repeats) held no charge.
+        /// Clusters compared, and reference clusters left out because their last slice (or all
+        /// but one of our repeats) held no charge.
         public var clusters: Int, skipped: Int
+        /// Our repeats of the compared clusters left out because their last slice held no charge.
+        public var emptyRepeats: Int
         public var statistics: [Statistic]
     }
 
@@ -175,6 +177,7 @@ public enum PairedValidation {
             let observables = scalars.indices.map { (scalars[$0], $0) } + rising.map { ("charge_fraction[\($0)]", scalars.count + $0) }
             return Result(
                 cotAlpha: Double(k[0]) / 1000, cotBeta: Double(k[1]) / 1000, clusters: pairs.count, skipped: members.count - pairs.count,
+                emptyRepeats: pairs.reduce(0) { $0 + repeats - Int($1.ours[0].count) },
                 statistics: pairs.isEmpty
                     ? []
                     : observables.map { name, index in
