@@ -135,7 +135,7 @@ struct ValidatePhysics: ParsableCommand {
         let elapsed = ContinuousClock.now - start
         if let plot { try writePairedPlot(results, settings: settings, repeats: repeats, to: plot) }
         if json {
-            try printJSON(PairedReport(repeats: repeats, conditions: results.map(PairedReport.Entry.init)))
+            try printJSON(PairedReport(repeats: repeats, conditions: results))
             return
         }
         print(
@@ -185,21 +185,7 @@ struct ValidatePhysics: ParsableCommand {
 
     struct PairedReport: Encodable {
         var repeats: Int
-        var conditions: [Entry]
-
-        struct Entry: Encodable {
-            var cot_alpha: Double, cot_beta: Double, n: Int, skipped: Int, empty_repeats: Int
-            var statistics: [PairedValidation.Statistic]
-
-            init(_ r: PairedValidation.Result) {
-                cot_alpha = r.cotAlpha
-                cot_beta = r.cotBeta
-                n = r.clusters
-                skipped = r.skipped
-                empty_repeats = r.emptyRepeats
-                statistics = r.statistics
-            }
-        }
+        var conditions: [PairedValidation.Result]
     }
 
     func writePlot(_ results: [PhysicsValidation.Result], settings: SimulationSettings, to path: String) throws {

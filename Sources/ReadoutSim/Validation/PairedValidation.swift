@@ -46,7 +46,7 @@ public enum PairedValidation {
     }
 
     /// One condition (a pair of track angles) of the reference.
-    public struct Result: Sendable {
+    public struct Result: Sendable, Encodable {
         public var cotAlpha: Double, cotBeta: Double
         /// Clusters compared, and reference clusters left out because their last slice (or all
         /// but one of our repeats) held no charge.
@@ -54,6 +54,10 @@ public enum PairedValidation {
         /// Our repeats of the compared clusters left out because their last slice held no charge.
         public var emptyRepeats: Int
         public var statistics: [Statistic]
+
+        enum CodingKeys: String, CodingKey {
+            case cotAlpha = "cot_alpha", cotBeta = "cot_beta", clusters = "n", skipped, emptyRepeats = "empty_repeats", statistics
+        }
     }
 
     public struct Invalid: Error, CustomStringConvertible {
