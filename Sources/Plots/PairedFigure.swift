@@ -60,9 +60,9 @@ public enum PairedFigure {
         return doc.text
     }
 
-    /// White at zero to red (positive) or blue (negative) at the saturation.
+    /// White at zero to red (positive) or blue (negative) at the saturation and beyond.
     static func colour(_ sigma: Double) -> String {
-        let t = min(abs(sigma.isFinite ? sigma : 0) / saturation, 1)
+        let t = sigma.isNaN ? 0 : min(abs(sigma) / saturation, 1)
         let fade = Int((255 * (1 - 0.85 * t)).rounded())
         let hex = { (v: Int) in String(v, radix: 16).count == 1 ? "0" + String(v, radix: 16) : String(v, radix: 16) }
         return sigma >= 0 ? "#ff" + hex(fade) + hex(fade) : "#" + hex(fade) + hex(fade) + "ff"

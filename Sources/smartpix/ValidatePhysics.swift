@@ -153,7 +153,7 @@ struct ValidatePhysics: ParsableCommand {
                     + "spread")
             for s in r.statistics {
                 let digits = abs(s.reference) < 2 ? 3 : abs(s.reference) < 100 ? 2 : 0
-                let sigma = s.error.map { $0 > 0 ? s.difference / $0 : 0 }
+                let sigma = s.sigma
                 print(
                     "  " + pad(s.name, 22) + pad(fmt(s.reference, digits), 10) + pad(fmt(s.simulated, digits), 10) + pad(fmt(s.difference, digits), 10)
                         + pad(s.error.map { fmt($0, digits) } ?? "-", 9) + pad(sigma.map { fmt($0, 1) } ?? "-", 7)
@@ -173,7 +173,7 @@ struct ValidatePhysics: ParsableCommand {
         let cells = names.map { name in
             results.map { r in
                 r.statistics.first { $0.name == name }.map { s in
-                    PairedFigure.Cell(sigma: s.error.flatMap { $0 > 0 ? s.difference / $0 : nil }, pit: s.pit)
+                    PairedFigure.Cell(sigma: s.sigma, pit: s.pit)
                 }
             }
         }

@@ -65,6 +65,7 @@ final class ElementCounter: NSObject, XMLParserDelegate {
         #expect(svg.contains(">0.90 (4.0)<") && svg.contains(">0.40<"))  // PIT and sigma; PIT alone without an error
         #expect(ValidationFigure.format(-0.001, 1) == "0.0" && ValidationFigure.format(-0.26, 1) == "-0.3")
         #expect(PairedFigure.colour(0) == "#ffffff" && PairedFigure.colour(5) == "#ff2626" && PairedFigure.colour(-9) == "#2626ff")
+        #expect(PairedFigure.colour(.infinity) == "#ff2626" && PairedFigure.colour(.nan) == "#ffffff")
         #expect(svg.components(separatedBy: "stroke=\"#222\"").count - 1 == 2)  // the cells at 4 and -7
     }
 

@@ -60,6 +60,29 @@ import Testing
         #expect(!first.isEmpty && first == run())
     }
 
+    /// The statistic of hand-made summaries: PIT from the counts below and on the reference,
+    /// the difference in standard errors, infinite when every cluster differs alike.
+    @Test func statisticOfKnownSummaries() {
+        func summary(_ values: [Double], reference p: Double) -> PairedValidation.Summary {
+            var s = PairedValidation.Summary()
+            for v in values { s.add(v, reference: p) }
+            return s
+        }
+        // Our repeats 0, 1, 2, 3 for both tracks; PixelAV 2 and 4: differences 0.5 and 2.5.
+        let s = PairedValidation.statistic("x", [(2, summary([0, 1, 2, 3], reference: 2)), (4, summary([0, 1, 2, 3], reference: 4))])
+        #expect(s.reference == 3)
+        #expect(s.simulated == 1.5)
+        #expect(s.difference == 1.5)
+        let error: Double? = 1, sigma: Double? = 1.5, pit = (2.5 / 4 + 1) / 2
+        #expect(s.error == error)  // deviation of (0.5, 2.5) is sqrt(2), over sqrt(2) clusters
+        #expect(s.sigma == sigma)
+        #expect(s.pit == pit)  // 2 below and 1 on the first reference; all 4 below the second
+        let same = PairedValidation.statistic("y", [(3, summary([1, 2], reference: 3)), (3, summary([1, 2], reference: 3))])
+        let zero: Double? = 0, infinite: Double? = .infinity
+        #expect(same.error == zero)
+        #expect(same.sigma == infinite)
+    }
+
     /// Progress hears every cluster once, counting up to the total.
     @Test func progressCountsEveryCluster() throws {
         let sim = try ClusterSimulator()

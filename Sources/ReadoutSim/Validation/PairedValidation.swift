@@ -34,6 +34,11 @@ public enum PairedValidation {
         public var difference: Double, error: Double?
         /// Mean PIT and its standard error.
         public var pit: Double, pitError: Double?
+        /// The difference in units of its standard error (infinite when every cluster differs
+        /// by the same amount; nil for a single cluster).
+        public var sigma: Double? {
+            error.map { $0 > 0 ? difference / $0 : difference == 0 ? 0 : difference > 0 ? .infinity : -.infinity }
+        }
         /// Standard deviation of (PixelAV - our mean) / our spread per track, corrected for
         /// our finite repeats: 1 when PixelAV's values scatter as widely as ours (nil with
         /// fewer than two clusters whose values vary, and for the sizes). A single outlier
