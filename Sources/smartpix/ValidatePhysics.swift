@@ -90,7 +90,7 @@ struct ValidatePhysics: ParsableCommand {
             return
         }
         print(
-            "PixelAV comparison (\(PhysicsModelOptions.describe(settings))), simulated in \(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1))))"
+            "PixelAV comparison (\(PhysicsModelOptions.describe(settings))), simulated in \(inSeconds(elapsed))"
         )
         var agreeing = 0, total = 0
         for r in results {
@@ -106,7 +106,7 @@ struct ValidatePhysics: ParsableCommand {
             }
             print("  " + pad("observable", 18) + pad("this sim", 10) + pad("PixelAV", 10) + pad("+-", 8) + pad("diff", 9) + "agrees")
             for c in ReferenceComparison.compare(o, ref, errors: r.condition.errors) {
-                let digits = abs(c.reference) < 2 ? 3 : abs(c.reference) < 100 ? 2 : 0
+                let digits = decimals(for: c.reference)
                 let diff =
                     c.name.hasSuffix("_um") ? fmt(c.simulated - c.reference, 1) + " um" : fmt(100 * (c.simulated - c.reference) / abs(c.reference), 1) + " %"
                 print(
@@ -139,7 +139,7 @@ struct ValidatePhysics: ParsableCommand {
             return
         }
         print(
-            "Paired comparison with PixelAV's clusters (\(PhysicsModelOptions.describe(settings))): each cluster's track simulated \(repeats) times, in \(elapsed.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1))))"
+            "Paired comparison with PixelAV's clusters (\(PhysicsModelOptions.describe(settings))): each cluster's track simulated \(repeats) times, in \(inSeconds(elapsed))"
         )
         var within = 0, total = 0
         for r in results {
@@ -152,7 +152,7 @@ struct ValidatePhysics: ParsableCommand {
                 "  " + pad("observable", 22) + pad("PixelAV", 10) + pad("this sim", 10) + pad("diff", 10) + pad("+-", 9) + pad("sigma", 7) + pad("PIT", 12)
                     + "spread")
             for s in r.statistics {
-                let digits = abs(s.reference) < 2 ? 3 : abs(s.reference) < 100 ? 2 : 0
+                let digits = decimals(for: s.reference)
                 let sigma = s.sigma
                 print(
                     "  " + pad(s.name, 22) + pad(fmt(s.reference, digits), 10) + pad(fmt(s.simulated, digits), 10) + pad(fmt(s.difference, digits), 10)
@@ -237,4 +237,8 @@ struct ValidatePhysics: ParsableCommand {
 }
 
 func fmt(_ v: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", v) }
+/// Decimals that show a value beside its reference: 3 below 2, 2 below 100, else none.
+func decimals(for reference: Double) -> Int { abs(reference) < 2 ? 3 : abs(reference) < 100 ? 2 : 0 }
+/// "1.9 secs": how long a comparison took.
+func inSeconds(_ d: Duration) -> String { d.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1))) }
 func pad(_ s: String, _ width: Int) -> String { s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count) }

@@ -64,14 +64,15 @@ import Testing
     }
 
     /// The observables as the reference defines them, on a hand-made cluster.
-    @Test func observableDefinitions() {
+    @Test func observableDefinitions() throws {
         var c = [Float](repeating: 0, count: 2 * 273)
         // Last slice: 600 e at (row 6, col 10) and 300 e at (row 7, col 10); slice 0 negative.
         c[273 + 6 * 21 + 10] = 600
         c[273 + 7 * 21 + 10] = 300
         c[6 * 21 + 10] = 450
         c[5 * 21 + 10] = -40
-        let o = ClusterObservables(charges: [c], midplanes: [(0, 1)], rows: 13, columns: 21, slices: 2, pitchX: 50, pitchY: 12.5)
+        let m = try #require(ClusterMeasures(charge: c[...], midplane: (0, 1), rows: 13, columns: 21, slices: 2, pitchX: 50, pitchY: 12.5))
+        let o = ClusterObservables([m], slices: 2)
         #expect(o.chargeMedian == 900 && o.chargeMPV == 875)
         #expect(o.ySize == 1 && o.xSize == 1)  // only 600 e is above 400 e
         #expect(abs(o.yShift - (300 * 12.5 / 900 - 1)) < 1e-9 && o.xShift == 0)

@@ -27,16 +27,6 @@ public struct ClusterObservables: Sendable, Equatable, Codable {
 
     public static let sizeThreshold: Float = 400
 
-    /// `charges[i]` is cluster i (slices x rows x columns), `midplanes[i]` its (x, y) truth.
-    public init(
-        charges: [[Float]], midplanes: [(x: Double, y: Double)], rows: Int, columns: Int, slices: Int, pitchX: Double, pitchY: Double
-    ) {
-        let measures = charges.indices.compactMap { c in
-            ClusterMeasures(charge: charges[c][...], midplane: midplanes[c], rows: rows, columns: columns, slices: slices, pitchX: pitchX, pitchY: pitchY)
-        }
-        self.init(measures, slices: slices)
-    }
-
     /// The averages of clusters' measures.
     public init(_ measures: [ClusterMeasures], slices: Int) {
         var totals: [Double] = []
