@@ -3,7 +3,7 @@ import ReadoutSim
 
 /// The sensor's operating conditions as command-line options, shared by the executables
 /// that simulate (readout-sim, smartpix simulate). Defaults are physics.md's: 263 K, 3.8 T,
-/// depletion 9 V x (thickness / 100 um)^2, no trapping.
+/// implants 2 um deep, depletion 9 V x (depleted thickness / 100 um)^2, no trapping.
 public struct SensorConditionOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Sensor temperature, kelvin.", discussion: "Sets the mobilities, and through them drift speed, Lorentz angle and diffusion."))
     public var temperature: Double = 263
@@ -11,8 +11,15 @@ public struct SensorConditionOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("Magnetic field along the beam (x), tesla; 0 for a test beam without field, negative to reverse it."))
     public var magneticField: Double = 3.8
 
-    @Option(help: ArgumentHelp("Full-depletion voltage, volts (default 9 V x (thickness / 100 um)^2).", valueName: "volts"))
+    @Option(help: ArgumentHelp("Full-depletion voltage, volts (default 9 V x (depleted thickness / 100 um)^2).", valueName: "volts"))
     public var depletionVoltage: Double?
+
+    @Option(
+        help: ArgumentHelp(
+            "Depth of the undepleted implant at each face, micrometres.",
+            discussion: "The bias drops across the bulk between the pixel implants and the back contact; 0 spreads it over the whole thickness.",
+            valueName: "um"))
+    public var implantDepth: Double = 2
 
     @Option(
         help: ArgumentHelp(
@@ -27,6 +34,7 @@ public struct SensorConditionOptions: ParsableArguments {
         guard magneticField.isFinite, abs(magneticField) <= 20 else { throw ValidationError("--magnetic-field must be within +-20 T, got \(magneticField)") }
         if let v = depletionVoltage, !(v >= 0 && v.isFinite) { throw ValidationError("--depletion-voltage must be 0 or more volts, got \(v)") }
         if let t = trappingTime, !(t > 0 && t.isFinite) { throw ValidationError("--trapping-time must be positive nanoseconds, got \(t)") }
+        guard implantDepth >= 0, implantDepth.isFinite else { throw ValidationError("--implant-depth must be 0 or more micrometres, got \(implantDepth)") }
     }
 
     /// The sensor of `geometry` under these conditions; a bias below depletion is refused
@@ -37,10 +45,13 @@ public struct SensorConditionOptions: ParsableArguments {
         c.magneticField = magneticField
         c.depletionVoltage = depletionVoltage
         c.trappingTime = trappingTime
+        c.implantDepth = implantDepth
         do {
             return try Sensor(geometry: geometry, conditions: c)
         } catch .underDepleted(let bias, let depletion) {
             throw ValidationError("\(geometry): bias \(bias) V is below the full-depletion voltage \(depletion) V (--depletion-voltage)")
+        } catch .implantDepth(let depth, let thickness) {
+            throw ValidationError("--implant-depth \(depth) um: at most a quarter of the \(thickness) um thickness of \(geometry)")
         } catch {
             throw ValidationError("sensor conditions: \(error)")
         }

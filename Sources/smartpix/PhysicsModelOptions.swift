@@ -10,7 +10,10 @@ struct PhysicsModelOptions: ParsableArguments {
     )
     var potential: PotentialChoice = .cell
 
-    @Option(help: "Drift field: 'linear' (default) or 'pixelav' (the centre line of the TCAD map in the reference data).")
+    @Option(
+        help: ArgumentHelp(
+            "Drift field: 'linear' (default) or 'pixelav' (the centre line of the TCAD map in the reference data).",
+            discussion: "'linear' is linear in depth across the depleted bulk between the implants (--implant-depth, 2 um by default)."))
     var field: FieldChoice = .linear
 
     @Option(help: "Reference data folder (default: ../shared/reference beside the package).")
@@ -37,6 +40,7 @@ struct PhysicsModelOptions: ParsableArguments {
 
     /// One line naming the models in use.
     static func describe(_ settings: SimulationSettings) -> String {
-        "weighting potential: \(settings.potential?.source ?? "pad in a 5 x 5-pixel cell"), \(settings.field == nil ? "linear" : "PixelAV map") field"
+        let field = settings.field == nil ? "linear field between the implants" : "PixelAV map field"
+        return "weighting potential: \(settings.potential?.source ?? "pad in a 5 x 5-pixel cell"), \(field)"
     }
 }

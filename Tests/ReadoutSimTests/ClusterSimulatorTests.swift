@@ -93,5 +93,10 @@ import Testing
         conditions = SensorConditions()
         conditions.temperature = -3
         #expect(throws: Sensor.Invalid.self) { try Sensor(conditions: conditions) }
+        for depth in [-1.0, 26, .nan] {
+            conditions = SensorConditions()
+            conditions.implantDepth = depth
+            #expect(throws: Sensor.Invalid.self, "implant depth \(depth)") { try Sensor(conditions: conditions) }
+        }
     }
 }

@@ -14,13 +14,22 @@ import Testing
     }
 
     /// The linear field integrates to the bias (trapezoid on 400 intervals of a linear
-    /// function is exact up to rounding).
+    /// function is exact up to rounding); with implants, across the depleted bulk between them.
     @Test func linearFieldIntegratesToTheBias() throws {
+        let whole = ElectricField.linear(bias: 100, depletion: 9, thickness: 100)
+        #expect(abs(whole.integratedVoltage - 100) < 1e-9 * 100)
+        // Highest at the collecting side: (V + V_dep) / d.
+        #expect(abs(whole.magnitude(atDepth: 100) - 10_900) < 1e-6)
+
+        // Default: implants 2 um deep, V_dep = 9 V (96 / 100)^2, the bias across 96 um.
         let sensor = try Sensor()
         let field = ElectricField.linear(sensor)
-        #expect(abs(field.integratedVoltage - 100) < 1e-9 * 100)
-        // Highest at the collecting side: (V + V_dep) / d.
-        #expect(abs(field.magnitude(atDepth: 100) - 10_900) < 1e-6)
+        let vdep = 9 * 0.96 * 0.96, top = (100 + vdep) / 96 * 1e4, bottom = (100 - vdep) / 96 * 1e4
+        #expect(abs(field.magnitude(atDepth: 50) - 100 / 96 * 1e4) < 1e-6)  // PixelAV's TCAD: 10.42 kV/cm
+        #expect(abs(field.magnitude(atDepth: 98) - top) < 1e-6 && abs(field.magnitude(atDepth: 100) - top) < 1e-6)
+        #expect(abs(field.magnitude(atDepth: 2) - bottom) < 1e-6 && abs(field.magnitude(atDepth: 0) - bottom) < 1e-6)
+        // The bulk carries the bias; each implant layer adds its edge field over 2 um.
+        #expect(abs(field.integratedVoltage - (100 + 2e-4 * (top + bottom))) < 1e-9 * 100)
     }
 
     @Test(.enabled(if: Reference.directory != nil, "needs ../shared/reference"))

@@ -7,7 +7,7 @@ import Testing
 
 /// The simulator against PixelAV at the nine reference conditions (pixelav-grid.json, 50
 /// clusters each, bootstrap errors sigma), drifting in the same field as PixelAV (the
-/// centre line of its TCAD map; the default linear field is checked below). 2,000 clusters
+/// centre line of its TCAD map; the default field is checked below). 2,000 clusters
 /// per condition here, as validate-physics runs them, so that our own sampling does not
 /// decide a verdict near its limit (with 300, the y size at cotAlpha 1, cotBeta -0.25 and
 /// the y shift at cotAlpha 4, cotBeta 0.25 passed or failed with the seed); the combined
@@ -47,9 +47,9 @@ import Testing
         }
     }
 
-    /// The default linear field (fitted to the slope of the TCAD field, integrating to the
-    /// bias) drifts a little more sideways than PixelAV's TCAD field, whose clamped profile
-    /// integrates to about 105 V: Lorentz shifts within 2.5 um, sizes as above.
+    /// The default field (linear across the bulk between 2-um implants, with the slope of the
+    /// TCAD field) meets the goal of docs/physics.md: Lorentz shifts within 2 um (it drifts
+    /// 0.6-1.1 um more sideways than PixelAV at cotAlpha 0), sizes as above.
     @Test(.enabled(if: Reference.directory != nil, "needs ../shared/reference"))
     func linearFieldShiftsAndSizes() throws {
         let conditions = try ValidationCondition.load(path: Reference.directory! + "/pixelav-grid.json").filter { $0.cotAlpha == 0 }
@@ -57,7 +57,7 @@ import Testing
         let inflation = (1 + 50.0 / 300).squareRoot()
         for r in results {
             let ref = try #require(r.condition.reference), e = try #require(r.condition.errors)
-            #expect(abs(r.observables.yShift - ref.yShift) <= 2.5, "y shift \(r.observables.yShift) vs \(ref.yShift) at cotBeta \(r.condition.cotBeta)")
+            #expect(abs(r.observables.yShift - ref.yShift) <= 2, "y shift \(r.observables.yShift) vs \(ref.yShift) at cotBeta \(r.condition.cotBeta)")
             #expect(abs(r.observables.ySize - ref.ySize) <= max(0.1 * ref.ySize, 3 * inflation * e.ySize))
             #expect(abs(r.observables.xSize - ref.xSize) <= max(0.1 * ref.xSize, 3 * inflation * e.xSize))
         }

@@ -36,7 +36,7 @@ import ZeroMQ
         (["--geometry", "type9"], "--geometry"), (["--endpoint", "udp://127.0.0.1:5"], "--endpoint"), (["--occupancy", "-1"], "--occupancy"),
         (["--flash-thresholds", "400,300,2400"], "threshold"), (["--duration", "10"], "--duration"), (["--batch", "0"], "--batch"),
         (["--temperature", "0"], "--temperature"), (["--trapping-time", "0"], "--trapping-time"), (["--depletion-voltage", "200"], "--depletion-voltage"),
-        (["--magnetic-field", "nan"], "--magnetic-field"),
+        (["--magnetic-field", "nan"], "--magnetic-field"), (["--implant-depth", "-1"], "--implant-depth"), (["--implant-depth", "30"], "--implant-depth"),
     ])
     func badFlagsExitNonZeroNamingTheFlag(arguments: [String], flag: String) throws {
         let r = try Self.run(arguments + ["--bunch-crossings", "1"])

@@ -10,18 +10,23 @@ public struct ElectricField: Sendable, Equatable {
     public let thickness: Double
 
     /// The linear field of a fully depleted n-in-p sensor with the junction at the pixel
-    /// side: E(z) = (V - V_dep)/d + 2 V_dep z / d^2, highest at the collecting electrode.
-    public static func linear(bias: Double, depletion: Double, thickness d: Double) -> ElectricField {
-        let n = 401
+    /// side, across the bulk between implants `implantDepth` deep at each face (w = d - 2 t
+    /// thick): E(z) = (V - V_dep)/w + 2 V_dep (z - t)/w^2, highest at the collecting side.
+    /// Within the implants the field keeps its value at their edge, as PixelAV keeps its
+    /// TCAD field beyond 5 um of the faces: carriers there are a few micrometres from their
+    /// electrode.
+    public static func linear(bias: Double, depletion: Double, thickness d: Double, implantDepth t: Double = 0) -> ElectricField {
+        let n = 401, w = d - 2 * t
         let samples = (0..<n).map { i -> Double in
-            let z = d * Double(i) / Double(n - 1)
-            return ((bias - depletion) / d + 2 * depletion * z / (d * d)) * 1e4  // V/um -> V/cm
+            let z = min(max(d * Double(i) / Double(n - 1), t), d - t) - t
+            return ((bias - depletion) / w + 2 * depletion * z / (w * w)) * 1e4  // V/um -> V/cm
         }
         return ElectricField(samples: samples, thickness: d)
     }
 
     public static func linear(_ sensor: Sensor) -> ElectricField {
-        linear(bias: sensor.geometry.bias, depletion: sensor.conditions.depletion(thickness: sensor.geometry.thickness), thickness: sensor.geometry.thickness)
+        let c = sensor.conditions, d = sensor.geometry.thickness
+        return linear(bias: sensor.geometry.bias, depletion: c.depletion(thickness: d), thickness: d, implantDepth: c.implantDepth)
     }
 
     /// A tabulated profile, e.g. |E| along the pixel-centre line of a TCAD map.

@@ -11,18 +11,27 @@ public struct SensorConditions: Sendable, Equatable {
     /// Hall scattering factors r_H (tan theta_L = r_H mu B).
     public var hallFactorElectrons: Double = 1.10
     public var hallFactorHoles: Double = 0.70
-    /// Full-depletion voltage, volts; `nil` takes 9 V x (thickness / 100 um)^2, the value
-    /// that fits the slope of PixelAV's TCAD field for the type-2 sensor (docs/physics.md).
+    /// Full-depletion voltage of the depleted bulk, volts; `nil` takes 9 V x (depleted
+    /// thickness / 100 um)^2, the doping that gives the slope of PixelAV's TCAD field for the
+    /// type-2 sensor (docs/physics.md).
     public var depletionVoltage: Double? = nil
+    /// Depth of the undepleted implant at each face (the n+ pixels and the p+ back contact),
+    /// micrometres: the bias drops across the bulk between them. 2 um: PixelAV's TCAD field for
+    /// the type-2 sensor is 10.42 kV/cm at mid-depth, 100 V over 96 um.
+    public var implantDepth: Double = 2
     /// Effective trapping time for electrons and holes, nanoseconds; `nil` for an
     /// unirradiated sensor (no trapping).
     public var trappingTime: Double? = nil
 
     public init() {}
 
+    /// The thickness of the depleted bulk of a sensor `thickness` micrometres thick.
+    public func depletedThickness(_ thickness: Double) -> Double { thickness - 2 * implantDepth }
+
     /// The depletion voltage used for a sensor of `thickness` micrometres.
     public func depletion(thickness: Double) -> Double {
-        depletionVoltage ?? 9 * (thickness / 100) * (thickness / 100)
+        let w = depletedThickness(thickness)
+        return depletionVoltage ?? 9 * (w / 100) * (w / 100)
     }
 }
 
@@ -31,6 +40,7 @@ extension SensorConditions: CustomStringConvertible {
     public var description: String {
         var parts = ["\(temperature.formatted()) K", "\(magneticField.formatted()) T"]
         if let v = depletionVoltage { parts.append("depletion \(v.formatted()) V") }
+        if implantDepth != 2 { parts.append("implants \(implantDepth.formatted()) um") }
         if let t = trappingTime { parts.append("trapping \(t.formatted()) ns") }
         return parts.joined(separator: ", ")
     }
@@ -44,12 +54,15 @@ public struct Sensor: Sendable, Equatable {
     public enum Invalid: Error, Equatable, CustomStringConvertible {
         case condition(String)
         case underDepleted(bias: Double, depletion: Double)
+        case implantDepth(depth: Double, thickness: Double)
 
         public var description: String {
             switch self {
             case .condition(let s): s
             case let .underDepleted(bias, depletion):
                 "bias \(bias) V is below the full-depletion voltage \(depletion) V: the planar field model needs a fully depleted sensor (raise the bias or set a lower depletion voltage)"
+            case let .implantDepth(depth, thickness):
+                "implant depth \(depth) um: must be 0 to a quarter of the \(thickness) um thickness, so that at least half the sensor is depleted"
             }
         }
     }
@@ -62,6 +75,7 @@ public struct Sensor: Sendable, Equatable {
             throw .condition("Hall factors must be positive, got \(c.hallFactorElectrons) and \(c.hallFactorHoles)")
         }
         if let t = c.trappingTime, !(t > 0 && t.isFinite) { throw .condition("trapping time must be positive nanoseconds, got \(t)") }
+        guard c.implantDepth >= 0, c.implantDepth <= geometry.thickness / 4 else { throw .implantDepth(depth: c.implantDepth, thickness: geometry.thickness) }
         let depletion = c.depletion(thickness: geometry.thickness)
         guard depletion >= 0, depletion.isFinite else { throw .condition("depletion voltage must be non-negative, got \(depletion)") }
         guard geometry.bias >= depletion else { throw .underDepleted(bias: geometry.bias, depletion: depletion) }
