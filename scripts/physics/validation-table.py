@@ -2,7 +2,7 @@
 """The comparison table of docs/physics.md from two `smartpix validate-physics --json` runs.
 
 Usage: validation-table.py LINEAR.json TCAD.json
-  LINEAR.json: smartpix validate-physics --json
+  LINEAR.json: smartpix validate-physics --json (the default field: linear between the implants)
   TCAD.json:   smartpix validate-physics --json --field pixelav
 Each cell: this simulator (linear field) / this simulator (TCAD field) / PixelAV.
 """
