@@ -126,7 +126,7 @@ public struct InducedSignal: Sendable {
         let q = Float(charge)
         // Node index and fraction along x for neighbour column dc; W interpolated along z at node b.
         @inline(__always) func column(_ dc: Int) -> (Int, Float) { dc == 0 ? (ix.0, fx.0) : dc == 1 ? (ix.1, fx.1) : (ix.2, fx.2) }
-        @inline(__always) func alongZ(_ b: Int) -> Float { w[b] + (w[b + 1] - w[b]) * fz }
+        @inline(__always) func alongZ(_ b: Int) -> Float { w[b] + (w[b &+ 1] - w[b]) * fz }
         for dr in 0..<3 {
             let pr = rw + dr - 1
             guard pr >= 0 && pr < rows else { continue }
@@ -135,10 +135,12 @@ public struct InducedSignal: Sendable {
                 let pc = col + dc - 1
                 guard pc >= 0 && pc < columns else { continue }
                 let (jx, gx) = column(dc)
-                let b00 = (jx * ny + jy) * nz + iz, b10 = b00 + ny * nz
-                let c00 = alongZ(b00), c01 = alongZ(b00 + nz), c10 = alongZ(b10), c11 = alongZ(b10 + nz)
+                // Wrapping index arithmetic (faster, same bytes): nodes and pixels are clamped inside
+                // their tables above.
+                let b00 = (jx &* ny &+ jy) &* nz &+ iz, b10 = b00 &+ ny &* nz
+                let c00 = alongZ(b00), c01 = alongZ(b00 &+ nz), c10 = alongZ(b10), c11 = alongZ(b10 &+ nz)
                 let c0 = c00 + (c01 - c00) * gy, c1 = c10 + (c11 - c10) * gy
-                out[offset + pr * columns + pc] += q * (c0 + (c1 - c0) * gx)
+                out[offset &+ pr &* columns &+ pc] += q * (c0 + (c1 - c0) * gx)
             }
         }
         // In-flight diffusion: a carrier within a few sigma of its cell's y edge may have
