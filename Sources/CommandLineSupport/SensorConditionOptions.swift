@@ -15,6 +15,7 @@ public struct SensorConditionOptions: ParsableArguments {
     public var depletionVoltage: Double?
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
             "Depth of the undepleted implant at each face, micrometres.",
             discussion: "The bias drops across the bulk between the pixel implants and the back contact; 0 spreads it over the whole thickness.",

@@ -40,7 +40,8 @@ struct PhysicsModelOptions: ParsableArguments {
 
     /// One line naming the models in use.
     static func describe(_ settings: SimulationSettings) -> String {
-        let field = settings.field == nil ? "linear field between the implants" : "PixelAV map field"
+        let implants = settings.sensor.conditions.implantDepth.formatted()
+        let field = settings.field == nil ? "linear field, implants \(implants) um" : "PixelAV map field"
         return "weighting potential: \(settings.potential?.source ?? "pad in a 5 x 5-pixel cell"), \(field)"
     }
 }

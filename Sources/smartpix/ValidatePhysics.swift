@@ -43,6 +43,13 @@ struct ValidatePhysics: ParsableCommand {
 
     @OptionGroup var model: PhysicsModelOptions
 
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Depth of the undepleted implant at each face for the linear field, micrometres.",
+            discussion: "0 spreads the bias over the whole thickness, as the field model did before (docs/physics.md).", valueName: "um"))
+    var implantDepth: Double = 2
+
     @Option(help: "Seed of the simulation.")
     var seed: UInt64 = 1
 
@@ -69,10 +76,21 @@ struct ValidatePhysics: ParsableCommand {
         } else if repeats != nil {
             throw ValidationError("--repeats applies only with --paired")
         }
+        guard implantDepth >= 0, implantDepth.isFinite else { throw ValidationError("--implant-depth must be 0 or more micrometres, got \(implantDepth)") }
+        if model.field == .pixelav && implantDepth != 2 {
+            throw ValidationError("--implant-depth shapes the linear field; --field pixelav takes PixelAV's map instead")
+        }
     }
 
     func run() throws {
         var settings = SimulationSettings()
+        var sensorConditions = settings.sensor.conditions
+        sensorConditions.implantDepth = implantDepth
+        do {
+            settings.sensor = try Sensor(geometry: settings.sensor.geometry, conditions: sensorConditions)
+        } catch {
+            throw ValidationError("--implant-depth: \(error)")
+        }
         try model.apply(to: &settings)
         if paired { return try runPaired(settings) }
         let list: [ValidationCondition]

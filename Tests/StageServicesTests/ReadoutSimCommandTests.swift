@@ -151,6 +151,7 @@ import ZeroMQ
         let refusals: [([String], String)] = [
             (["--paired", "--conditions", "c.json"], "--conditions"), (["--paired", "--count", "10"], "--count"),
             (["--repeats", "5"], "--paired"), (["--paired", "--repeats", "1"], "--repeats"),
+            (["--field", "pixelav", "--implant-depth", "1"], "--implant-depth"), (["--implant-depth", "-1"], "--implant-depth"),
         ]
         for (arguments, named) in refusals {
             let (p, _, err) = try Self.launch(["validate-physics"] + arguments, program: smartpix)
