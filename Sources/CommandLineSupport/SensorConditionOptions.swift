@@ -20,7 +20,7 @@ public struct SensorConditionOptions: ParsableArguments {
             "Depth of the undepleted implant at each face, micrometres.",
             discussion: "The bias drops across the bulk between the pixel implants and the back contact; 0 spreads it over the whole thickness.",
             valueName: "um"))
-    public var implantDepth: Double = 2
+    public var implantDepth = SensorConditions.defaultImplantDepth
 
     @Option(
         help: ArgumentHelp(

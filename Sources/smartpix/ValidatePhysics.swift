@@ -48,7 +48,7 @@ struct ValidatePhysics: ParsableCommand {
         help: ArgumentHelp(
             "Depth of the undepleted implant at each face for the linear field, micrometres.",
             discussion: "0 spreads the bias over the whole thickness, as the field model did before (docs/physics.md).", valueName: "um"))
-    var implantDepth: Double = 2
+    var implantDepth = SensorConditions.defaultImplantDepth
 
     @Option(help: "Seed of the simulation.")
     var seed: UInt64 = 1
@@ -77,7 +77,7 @@ struct ValidatePhysics: ParsableCommand {
             throw ValidationError("--repeats applies only with --paired")
         }
         guard implantDepth >= 0, implantDepth.isFinite else { throw ValidationError("--implant-depth must be 0 or more micrometres, got \(implantDepth)") }
-        if model.field == .pixelav && implantDepth != 2 {
+        if model.field == .pixelav && implantDepth != SensorConditions.defaultImplantDepth {
             throw ValidationError("--implant-depth shapes the linear field; --field pixelav takes PixelAV's map instead")
         }
     }

@@ -18,7 +18,8 @@ public struct SensorConditions: Sendable, Equatable {
     /// Depth of the undepleted implant at each face (the n+ pixels and the p+ back contact),
     /// micrometres: the bias drops across the bulk between them. 2 um: PixelAV's TCAD field for
     /// the type-2 sensor is 10.42 kV/cm at mid-depth, 100 V over 96 um.
-    public var implantDepth: Double = 2
+    public var implantDepth: Double = Self.defaultImplantDepth
+    public static let defaultImplantDepth = 2.0
     /// Effective trapping time for electrons and holes, nanoseconds; `nil` for an
     /// unirradiated sensor (no trapping).
     public var trappingTime: Double? = nil
@@ -40,7 +41,7 @@ extension SensorConditions: CustomStringConvertible {
     public var description: String {
         var parts = ["\(temperature.formatted()) K", "\(magneticField.formatted()) T"]
         if let v = depletionVoltage { parts.append("depletion \(v.formatted()) V") }
-        if implantDepth != 2 { parts.append("implants \(implantDepth.formatted()) um") }
+        if implantDepth != Self.defaultImplantDepth { parts.append("implants \(implantDepth.formatted()) um") }
         if let t = trappingTime { parts.append("trapping \(t.formatted()) ns") }
         return parts.joined(separator: ", ")
     }
