@@ -38,10 +38,11 @@ struct PhysicsModelOptions: ParsableArguments {
         }
     }
 
-    /// One line naming the models in use.
-    static func describe(_ settings: SimulationSettings) -> String {
-        let implants = settings.sensor.conditions.implantDepth.formatted()
-        let field = settings.field == nil ? "linear field, implants \(implants) um" : "PixelAV map field"
+    /// One line naming the models in use; `implants: false` where the sensor's conditions,
+    /// which name a non-default implant depth, are printed beside it.
+    static func describe(_ settings: SimulationSettings, implants: Bool = true) -> String {
+        let depth = implants ? ", implants \(settings.sensor.conditions.implantDepth.formatted()) um" : ""
+        let field = settings.field == nil ? "linear field" + depth : "PixelAV map field"
         return "weighting potential: \(settings.potential?.source ?? "pad in a 5 x 5-pixel cell"), \(field)"
     }
 }

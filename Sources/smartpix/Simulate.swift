@@ -63,6 +63,7 @@ struct Simulate: ParsableCommand {
         try NumPyArray(float32: charges, shape: [count, shape.slices, shape.rows, shape.columns]).npy.write(to: URL(fileURLWithPath: out + "-charge.npy"))
         try NumPyArray(float32: labels, shape: [count, TruthLabel.count]).npy.write(to: URL(fileURLWithPath: out + "-labels.npy"))
         print(
-            "wrote \(out)-charge.npy and \(out)-labels.npy (\(count) clusters, \(g), \(settings.sensor.conditions); \(PhysicsModelOptions.describe(settings)))")
+            "wrote \(out)-charge.npy and \(out)-labels.npy (\(count) clusters, \(g), \(settings.sensor.conditions); \(PhysicsModelOptions.describe(settings, implants: false)))"
+        )
     }
 }
