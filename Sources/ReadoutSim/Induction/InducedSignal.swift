@@ -124,8 +124,13 @@ public struct InducedSignal: Sendable {
         }
         let ny = wp.ny, nz = wp.nz
         let q = Float(charge)
-        // Node index and fraction along x for neighbour column dc; W interpolated along z at node b.
+        // Node index and fraction along x for neighbour column dc; the table index of node
+        // (jx, jy) at depth iz, the next x node `xStride` further on; W interpolated along z at
+        // index b. Wrapping index arithmetic (faster, same bytes): nodes and pixels are clamped
+        // inside their tables above.
         @inline(__always) func column(_ dc: Int) -> (Int, Float) { dc == 0 ? (ix.0, fx.0) : dc == 1 ? (ix.1, fx.1) : (ix.2, fx.2) }
+        @inline(__always) func node(_ jx: Int, _ jy: Int) -> Int { (jx &* ny &+ jy) &* nz &+ iz }
+        let xStride = ny &* nz
         @inline(__always) func alongZ(_ b: Int) -> Float { w[b] + (w[b &+ 1] - w[b]) * fz }
         for dr in 0..<3 {
             let pr = rw + dr - 1
@@ -135,9 +140,7 @@ public struct InducedSignal: Sendable {
                 let pc = col + dc - 1
                 guard pc >= 0 && pc < columns else { continue }
                 let (jx, gx) = column(dc)
-                // Wrapping index arithmetic (faster, same bytes): nodes and pixels are clamped inside
-                // their tables above.
-                let b00 = (jx &* ny &+ jy) &* nz &+ iz, b10 = b00 &+ ny &* nz
+                let b00 = node(jx, jy), b10 = b00 &+ xStride
                 let c00 = alongZ(b00), c01 = alongZ(b00 &+ nz), c10 = alongZ(b10), c11 = alongZ(b10 &+ nz)
                 let c0 = c00 + (c01 - c00) * gy, c1 = c10 + (c11 - c10) * gy
                 out[offset &+ pr &* columns &+ pc] += q * (c0 + (c1 - c0) * gx)
@@ -152,13 +155,12 @@ public struct InducedSignal: Sendable {
         let crossed = Float(Self.tail(edge / s)) * q
         let side = yRel >= 0 ? 1 : -1
         let lose = rw - side, gain = rw + 2 * side
-        let jy = ny - 1
         for dc in 0..<3 {
             let pc = col + dc - 1
             guard pc >= 0 && pc < columns else { continue }
             let (jx, gx) = column(dc)
-            let b0 = (jx * ny + jy) * nz + iz
-            let e0 = alongZ(b0), e1 = alongZ(b0 + ny * nz)
+            let b0 = node(jx, ny - 1)
+            let e0 = alongZ(b0), e1 = alongZ(b0 &+ xStride)
             let moved = crossed * (e0 + (e1 - e0) * gx)
             if lose >= 0 && lose < rows { out[offset + lose * columns + pc] -= moved }
             if gain >= 0 && gain < rows { out[offset + gain * columns + pc] += moved }
