@@ -35,7 +35,6 @@ public struct SensorConditionOptions: ParsableArguments {
         guard magneticField.isFinite, abs(magneticField) <= 20 else { throw ValidationError("--magnetic-field must be within +-20 T, got \(magneticField)") }
         if let v = depletionVoltage, !(v >= 0 && v.isFinite) { throw ValidationError("--depletion-voltage must be 0 or more volts, got \(v)") }
         if let t = trappingTime, !(t > 0 && t.isFinite) { throw ValidationError("--trapping-time must be positive nanoseconds, got \(t)") }
-        guard implantDepth >= 0, implantDepth.isFinite else { throw ValidationError("--implant-depth must be 0 or more micrometres, got \(implantDepth)") }
     }
 
     /// The sensor of `geometry` under these conditions; a bias below depletion is refused
@@ -51,9 +50,9 @@ public struct SensorConditionOptions: ParsableArguments {
             return try Sensor(geometry: geometry, conditions: c)
         } catch .underDepleted(let bias, let depletion) {
             throw ValidationError("\(geometry): bias \(bias) V is below the full-depletion voltage \(depletion) V (--depletion-voltage)")
-        } catch .implantDepth(let depth, let thickness) {
-            throw ValidationError("--implant-depth \(depth) um: at most a quarter of the \(thickness) um thickness of \(geometry)")
         } catch {
+            // The sensor checks the implant depth against the geometry's thickness.
+            if case .implantDepth = error { throw ValidationError("--implant-depth: \(error)") }
             throw ValidationError("sensor conditions: \(error)")
         }
     }

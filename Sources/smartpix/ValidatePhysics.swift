@@ -76,7 +76,6 @@ struct ValidatePhysics: ParsableCommand {
         } else if repeats != nil {
             throw ValidationError("--repeats applies only with --paired")
         }
-        guard implantDepth >= 0, implantDepth.isFinite else { throw ValidationError("--implant-depth must be 0 or more micrometres, got \(implantDepth)") }
         if model.field == .pixelav && implantDepth != SensorConditions.defaultImplantDepth {
             throw ValidationError("--implant-depth shapes the linear field; --field pixelav takes PixelAV's map instead")
         }
