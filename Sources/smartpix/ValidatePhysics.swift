@@ -197,6 +197,11 @@ struct ValidatePhysics: ParsableCommand {
         let svg = PairedFigure.svg(
             observables: names, conditions: results.map { "\(fmt($0.cotAlpha, 2)), \(fmt($0.cotBeta, 2))" }, cells: cells,
             title: "PixelAV's clusters against this simulator on their own tracks (\(repeats) each; \(PhysicsModelOptions.describe(settings)))")
+        try writeFigure(svg, to: path)
+    }
+
+    /// Writes an SVG figure for --plot, naming the file when it cannot.
+    func writeFigure(_ svg: String, to path: String) throws {
         do { try svg.write(toFile: path, atomically: true, encoding: .utf8) } catch { throw ValidationError("--plot \(path): \(error.localizedDescription)") }
     }
 
@@ -219,7 +224,7 @@ struct ValidatePhysics: ParsableCommand {
         guard !conditions.isEmpty else { throw ValidationError("--plot: no condition has reference values to compare with") }
         let width = settings.sliceTimes.count > 1 ? settings.sliceTimes[1] - settings.sliceTimes[0] : settings.sliceTimes.first ?? 0.2
         let svg = ValidationFigure.svg(conditions, sliceWidth: width, title: "This simulator against PixelAV (\(PhysicsModelOptions.describe(settings)))")
-        do { try svg.write(toFile: path, atomically: true, encoding: .utf8) } catch { throw ValidationError("--plot \(path): \(error.localizedDescription)") }
+        try writeFigure(svg, to: path)
     }
 
     struct Report: Encodable {
