@@ -68,4 +68,42 @@ import Testing
         // The row beyond the edge, out of reach of the packet's own cell, is reached.
         #expect(beyondReach > 5)
     }
+
+    /// The window is a chip's cluster: charge landing outside it is lost, and carriers just
+    /// outside still induce on its edge row. (PixelAV finds a carrier's pixel by truncating
+    /// toward zero, which piles the row below the window into row 0, and lets carriers
+    /// outside the window induce nothing; docs/physics.md, "PixelAV's own algorithm on the
+    /// same tracks".)
+    @Test func theWindowEdgeNeitherPilesUpChargeNorHidesCarriersBesideIt() throws {
+        let signal = try ClusterSimulator().signal
+        let drift = signal.drift, py = signal.pitchY, rows = signal.rows, columns = signal.columns
+        let z0 = 60.0, pairs = 1000.0
+        let fate = drift.fates[drift.row(depth: z0)]
+        let landed = Int(fate.electronCollectedSlice), holeGone = Int(fate.holeCollectedSlice), last = signal.slices - 1
+        #expect(landed < holeGone && holeGone <= last && fate.finalSurvival == 1)
+        let lowerEdge = (-Double(rows / 2) - 0.5) * py, sigma = Double(fate.finalSigma)
+        func frame(landingAt y: Double) -> [Float] {
+            var packets = ChargePackets()
+            packets.append(x: 0, y: y - Double(fate.finalShift), z: z0, pairs: pairs)
+            var out: [Float] = [], scratch: [Float] = []
+            signal.induce(packets, into: &out, collected: &scratch)
+            return out
+        }
+        func rowZero(_ f: [Float], slice k: Int) -> Double { (0..<columns).reduce(0) { $0 + Double(f[k * rows * columns + $1]) } }
+        func window(_ f: [Float], slice k: Int) -> Double { f[(k * rows * columns)..<((k + 1) * rows * columns)].reduce(0) { $0 + Double($1) } }
+
+        // Landing 1 um below the window: row 0 keeps only the part of the cloud above the edge.
+        let near = frame(landingAt: lowerEdge - 1)
+        let inside = 0.5 * erfc(1 / (sigma * 2.0.squareRoot()))
+        #expect(inside > 0.05 && inside < 0.5)
+        #expect(
+            abs(rowZero(near, slice: last) - pairs * inside) < 0.01 * pairs, "row 0 \(rowZero(near, slice: last)) e, cloud above the edge \(pairs * inside) e")
+        #expect(abs(window(near, slice: last) - pairs * inside) < 0.01 * pairs)
+
+        // Landing in the middle of the row below: nothing is collected in the window, yet while the
+        // hole drifts away after its electron has landed, row 0 shows its negative transient.
+        let beside = frame(landingAt: lowerEdge - 0.5 * py)
+        #expect(abs(window(beside, slice: last)) < 0.01 * pairs)
+        #expect(rowZero(beside, slice: landed) < -0.01 * pairs, "row 0 at slice \(landed): \(rowZero(beside, slice: landed)) e")
+    }
 }
