@@ -64,7 +64,10 @@ public enum PairedFigure {
     static func colour(_ sigma: Double) -> String {
         let t = sigma.isNaN ? 0 : min(abs(sigma) / saturation, 1)
         let fade = Int((255 * (1 - 0.85 * t)).rounded())
-        let hex = { (v: Int) in String(v, radix: 16).count == 1 ? "0" + String(v, radix: 16) : String(v, radix: 16) }
+        func hex(_ v: Int) -> String {
+            let h = String(v, radix: 16)
+            return h.count == 1 ? "0" + h : h
+        }
         return sigma >= 0 ? "#ff" + hex(fade) + hex(fade) : "#" + hex(fade) + hex(fade) + "ff"
     }
 }
