@@ -19,22 +19,37 @@ public struct FrameInputMapper: Sendable {
         encoding = model.inputEncoding
     }
 
-    /// The model's channels from a frame of `frameSlices` slices: all of them when the counts
-    /// agree, the first and last for a 2-slice model (slices 0 and 19 of 20), else nothing.
-    public func sliceSelection(frameSlices: Int) -> [Int]? {
-        if frameSlices == architecture.slices { return Array(0..<frameSlices) }
-        if architecture.slices == 2, frameSlices >= 2 { return [0, frameSlices - 1] }
-        return nil
+    /// The slices (0-19) the model's channels were trained on (`TimeSlices`).
+    public var neededSlices: [Int] { TimeSlices.network(channels: architecture.slices) ?? Array(0..<architecture.slices) }
+
+    /// Frame slice positions feeding the model's channels, for frames carrying the slices
+    /// `carried` (from the run-start); the error names the missing slice.
+    public func sliceSelection(carried: [Int]) -> Result<[Int], ModelError> {
+        TimeSlices.positions(of: neededSlices, in: carried).mapError { ModelError("\($0.description), which the model needs (it takes \(neededSlices.map(String.init).joined(separator: ",")))") }
     }
 
+    /// The slices a frame of `count` slices carries when no run-start says: the network's own
+    /// (2 or 20, `TimeSlices`), or nil.
+    public static func assumedSlices(count: Int) -> [Int]? { TimeSlices.network(channels: count) }
+
     /// Checks a batch against the model; the error text says why it cannot be evaluated.
-    public func plan(for b: FrameBatch) -> Result<Plan, ModelError> {
+    /// `carried`: the slices the stream's run-start says the frames hold; without one, the
+    /// frames' slice count must be a network's (2 or 20) and is taken as that network's.
+    public func plan(for b: FrameBatch, carried: [Int]? = nil) -> Result<Plan, ModelError> {
         let a = architecture
         guard b.shape.rows == a.rows, b.shape.columns == a.columns else {
             return .failure(ModelError("frames are \(b.shape.rows)x\(b.shape.columns) pixels, the model takes \(a.rows)x\(a.columns)"))
         }
-        guard let slices = sliceSelection(frameSlices: b.shape.slices) else {
-            return .failure(ModelError("frames have \(b.shape.slices) slices, the model takes \(a.slices)"))
+        guard let carried = carried ?? Self.assumedSlices(count: b.shape.slices), carried.count == b.shape.slices else {
+            return .failure(
+                ModelError(
+                    "frames have \(b.shape.slices) slices\(carried.map { " (the run-start says \($0.count))" } ?? " and no run-start says which"), the model takes \(a.slices)"
+                ))
+        }
+        let slices: [Int]
+        switch sliceSelection(carried: carried) {
+        case .success(let p): slices = p
+        case .failure(let e): return .failure(e)
         }
         if let f = b.codeFormat, f.signed, case .bits(let q) = a.types.input, f.bits == q.bits {
             return .success(Plan(slices: slices, useCodes: true))

@@ -32,23 +32,37 @@ public struct RunFileIOError: Error, CustomStringConvertible, Sendable {
     public var description: String { "\(path): \(detail)" }
 }
 
-/// Writes messages to a run file.
+/// Writes messages to a run file. The messages go to PATH.partial, which `finish()` renames
+/// to PATH: a run that never finished leaves no file that looks complete.
 public final class RunFileWriter {
-    private let file: UnsafeMutablePointer<FILE>
+    private var file: UnsafeMutablePointer<FILE>?
     public let path: String
+    /// Where the messages go until `finish()`.
+    public var partialPath: String { path + ".partial" }
     public private(set) var messagesWritten: UInt64 = 0
     public private(set) var bytesWritten: UInt64 = 0
 
     public init(path: String) throws(RunFileIOError) {
-        guard let f = fopen(path, "wb") else {
+        self.path = path
+        guard let f = fopen(path + ".partial", "wb") else {
             throw RunFileIOError(path: path, detail: "cannot create: \(String(cString: strerror(errno)))")
         }
         file = f
-        self.path = path
         try write(RunFile.fileHeader())
     }
 
+    /// Closes the file and gives it its name. Later writes fail.
+    public func finish() throws(RunFileIOError) {
+        guard let f = file else { return }
+        file = nil
+        let flushed = fclose(f) == 0
+        guard flushed, rename(partialPath, path) == 0 else {
+            throw RunFileIOError(path: path, detail: "\(flushed ? "rename" : "close") failed: \(String(cString: strerror(errno)))")
+        }
+    }
+
     private func write(_ bytes: [UInt8]) throws(RunFileIOError) {
+        guard let file else { throw RunFileIOError(path: path, detail: "written after finish()") }
         let n = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
         guard n == bytes.count else { throw RunFileIOError(path: path, detail: "write failed: \(String(cString: strerror(errno)))") }
         bytesWritten += UInt64(n)
@@ -69,10 +83,11 @@ public final class RunFileWriter {
 
     /// Flushes buffered bytes to the file.
     public func flush() throws(RunFileIOError) {
+        guard let file else { return }
         guard fflush(file) == 0 else { throw RunFileIOError(path: path, detail: "flush failed: \(String(cString: strerror(errno)))") }
     }
 
-    deinit { fclose(file) }
+    deinit { if let file { fclose(file) } }
 }
 
 /// Reads a run file message by message, checking the framing; the messages themselves are

@@ -37,3 +37,14 @@ public struct EndOfRun: Equatable, Sendable {
         self.missedInputs = missedInputs
     }
 }
+
+extension EndOfRun: Codable {
+    enum CodingKeys: String, CodingKey {
+        case messages, records, bunchCrossings = "bunch_crossings", droppedRecords = "dropped_records", malformedInputs = "malformed_inputs"
+        case missedInputs = "missed_inputs"
+    }
+
+    /// What hops up to and including this one lost on the way: an end-of-run's losses travel
+    /// down the chain, each stage adding its own.
+    public var losses: UInt64 { droppedRecords + malformedInputs + missedInputs }
+}

@@ -43,6 +43,9 @@ public struct StreamReceiver: ~Copyable {
     /// arrives first (a tap that joins a running stream).
     private let expectFromStart: Bool
 
+    /// 1 GiB: no message part of a valid stream is larger (the run file's own limit).
+    public static let defaultMaxMessageBytes = RunFile.maxPartBytes
+
     public struct StreamKey: Hashable, Sendable {
         public let runID: UInt64
         public let streamID: UInt32
@@ -52,11 +55,15 @@ public struct StreamReceiver: ~Copyable {
     ///   - pattern: `.push` makes a PULL socket, `.pub` a SUB socket subscribed to everything.
     ///   - bind: bind instead of connect (a `bind:`/`connect:` prefix on the endpoint overrides).
     ///   - expectFromStart: count messages before the first one received as missing.
-    public init(context: Context, endpoint: String, pattern: StreamPattern, bind: Bool = false, highWaterMark: Int = 1000, expectFromStart: Bool = true)
-        throws(ZMQError)
-    {
+    ///   - maxMessageBytes: a larger message part makes libzmq drop its connection before
+    ///     reading it (the run file's part limit by default).
+    public init(
+        context: Context, endpoint: String, pattern: StreamPattern, bind: Bool = false, highWaterMark: Int = 1000, expectFromStart: Bool = true,
+        maxMessageBytes: Int = StreamReceiver.defaultMaxMessageBytes
+    ) throws(ZMQError) {
         let s = try Socket(context, pattern == .push ? .pull : .sub)
         try s.setReceiveHighWaterMark(highWaterMark)
+        try s.setMaxMessageSize(maxMessageBytes)
         if pattern == .pub { try s.subscribe() }
         self.endpoint = try s.attach(endpoint, defaultBind: bind)
         self.socket = s

@@ -31,6 +31,14 @@ public struct StreamSender: ~Copyable {
     /// stop by SIGINT/SIGTERM must not wait forever for a consumer that is gone.
     public var interrupt: StopFlag?
     public var stopPatience: Duration = .seconds(1)
+    /// When set, a PUSH send blocked this long gives up (counted as dropped) and `stalled`
+    /// turns true: a stage with an idle timeout stops when nobody takes its output.
+    public var stallLimit: Duration?
+    public private(set) var stalled = false
+    /// When set, a blocked PUSH send past this instant is treated as a stop (a run's
+    /// `--duration` bounds wall time even when nobody takes the output).
+    public var deadline: ContinuousClock.Instant?
+    private var gaveUpOnStop = false
 
     /// - Parameters:
     ///   - endpoint: `tcp://127.0.0.1:5555`, `ipc:///tmp/x`, `inproc://x`; binds unless prefixed `connect:`.
@@ -64,21 +72,37 @@ public struct StreamSender: ~Copyable {
         return sent
     }
 
-    /// PUB: never waits. PUSH: waits for room, unless `interrupt` is set and stays set for
-    /// `stopPatience`.
-    private func deliver(_ parts: [[UInt8]]) throws -> Bool {
+    /// PUB: never waits. PUSH: waits for room, unless a stop was asked for (`interrupt` set,
+    /// or `deadline` passed) and `stopPatience` has gone by since, or the send has been
+    /// blocked for `stallLimit`. Once a data send gave up on a stop, later ones do not wait;
+    /// the end-of-run gets its own `stopPatience`.
+    private mutating func deliver(_ parts: [[UInt8]], endOfRun: Bool = false) throws -> Bool {
         if pattern == .pub { return try socket.send(multipart: parts, dontWait: true) }
-        guard let interrupt else { return try socket.send(multipart: parts) }
-        var deadline: ContinuousClock.Instant?
+        guard interrupt != nil || stallLimit != nil || deadline != nil else { return try socket.send(multipart: parts) }
+        var patienceEnds: ContinuousClock.Instant?
+        let stallDeadline = stallLimit.map { ContinuousClock.now + $0 }
         while true {
             if try socket.send(multipart: parts, dontWait: true) { return true }
-            if interrupt.isStopped {
-                let now = ContinuousClock.now
-                if deadline == nil { deadline = now + stopPatience }
-                if now >= deadline! { return false }
+            let now = ContinuousClock.now
+            if let stallDeadline, now >= stallDeadline {
+                stalled = true
+                return false
+            }
+            if stopRequested {
+                if gaveUpOnStop && !endOfRun { return false }
+                if patienceEnds == nil { patienceEnds = now + stopPatience }
+                if now >= patienceEnds! {
+                    gaveUpOnStop = true
+                    return false
+                }
             }
             _ = try socket.poll(.writable, timeout: .milliseconds(50))
         }
+    }
+
+    /// A signal arrived or the wall-time deadline passed.
+    public var stopRequested: Bool {
+        interrupt?.isStopped == true || deadline.map { ContinuousClock.now >= $0 } == true
     }
 
     /// Sends a message exactly as recorded (replay): same bytes, same sequence number.
@@ -146,6 +170,11 @@ public struct StreamSender: ~Copyable {
         totals.bunchCrossings += n
     }
 
+    /// Counts records this stage (or a hop above it) took in but does not pass on.
+    public mutating func noteDropped(_ records: UInt64) {
+        totals.droppedRecords += records
+    }
+
     /// Adds what this stage knows about its own input to the end-of-run totals.
     public mutating func noteInput(malformed: UInt64 = 0, missed: UInt64 = 0) {
         totals.malformedInputs += malformed
@@ -162,9 +191,10 @@ public struct StreamSender: ~Copyable {
         nextSequence += 1
         let parts = message.encode()
         try record(parts)
-        try? recorder?.flush()
-        try socket.setLinger(closeLinger)
-        if pattern == .push { return (final, try deliver(parts)) }
+        try recorder?.finish()
+        // After a stop the process must end soon: a short linger, not the run's.
+        try socket.setLinger(stopRequested ? stopPatience : closeLinger)
+        if pattern == .push { return (final, try deliver(parts, endOfRun: true)) }
         let deadline = ContinuousClock.now + patience
         while true {
             if try socket.send(multipart: parts, dontWait: true) { return (final, true) }

@@ -15,19 +15,43 @@ public struct StreamSummary: Sendable, Codable {
     /// Records the end-of-run says were sent; nil if it never arrived.
     public var recordsSent: UInt64?
     public var recordsDroppedBySender: UInt64?
+    /// What the end-of-run says the hops up to the sender lost: input messages they found
+    /// malformed or missed (records dropped are `recordsDroppedBySender`).
+    public var upstreamMalformed: UInt64?
+    public var upstreamMissed: UInt64?
     public var lastMalformedReason: String?
     public var seconds: Double = 0
 
     /// Everything the sender sent arrived, and the end-of-run proves it.
-    public var complete: Bool {
+    public var receivedAllSent: Bool {
         endOfRunSeen && recordsSent == records && missingMessages == 0 && malformed == 0
+    }
+
+    /// Complete end to end: everything sent arrived, and no hop above lost, dropped or
+    /// rejected anything (their totals travel down in the end-of-run).
+    public var complete: Bool {
+        receivedAllSent && (recordsDroppedBySender ?? 0) == 0 && (upstreamMalformed ?? 0) == 0 && (upstreamMissed ?? 0) == 0
+    }
+
+    /// Why the run is not complete, in words (empty when it is).
+    public var shortfalls: [String] {
+        var out: [String] = []
+        guard endOfRunSeen else { return ["no end-of-run"] }
+        if recordsSent != records { out.append("\(recordsSent ?? 0) records sent, \(records) received") }
+        if missingMessages > 0 { out.append("\(missingMessages) messages missing") }
+        if malformed > 0 { out.append("\(malformed) malformed messages") }
+        if let d = recordsDroppedBySender, d > 0 { out.append("\(d) records dropped upstream") }
+        if let m = upstreamMalformed, m > 0 { out.append("\(m) malformed messages upstream") }
+        if let m = upstreamMissed, m > 0 { out.append("\(m) messages missed upstream") }
+        return out
     }
 
     enum CodingKeys: String, CodingKey {
         case messages, dataMessages = "data_messages", records, bytes, malformed
         case missingMessages = "missing_messages", duplicates, patternMismatches = "pattern_mismatches"
         case endOfRunSeen = "end_of_run_seen", recordsSent = "records_sent"
-        case recordsDroppedBySender = "records_dropped_by_sender", lastMalformedReason = "last_malformed_reason", seconds
+        case recordsDroppedBySender = "records_dropped_by_sender", upstreamMalformed = "upstream_malformed", upstreamMissed = "upstream_missed"
+        case lastMalformedReason = "last_malformed_reason", seconds
     }
 }
 
@@ -60,6 +84,8 @@ extension StreamReceiver {
                 summary.endOfRunSeen = true
                 summary.recordsSent = e.records
                 summary.recordsDroppedBySender = e.droppedRecords
+                summary.upstreamMalformed = e.malformedInputs
+                summary.upstreamMissed = e.missedInputs
             case .runStart, .heartbeat:
                 break
             }

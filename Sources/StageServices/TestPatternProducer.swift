@@ -16,18 +16,17 @@ public struct TestPatternProducer: Sendable {
         self.runID = runID
     }
 
-    public func configurationJSON() -> String {
-        """
-        {"source":"test-pattern","seed":\(source.seed),"rows":\(source.shape.rows),"columns":\(source.shape.columns),\
-        "slices":\(source.shape.slices),"adc_bits":\(source.codeFormat.bits),"signed_codes":\(source.codeFormat.signed),\
-        "messages":\(messages),"batch":\(batch)}
-        """
+    public func runConfiguration() -> RunConfiguration {
+        RunConfiguration(
+            testPattern: TestPatternDescription(
+                seed: source.seed, rows: source.shape.rows, columns: source.shape.columns, slices: source.shape.slices, adcBits: source.codeFormat.bits,
+                signedCodes: source.codeFormat.signed, messages: messages, batch: batch))
     }
 
     /// Sends the run on `sender`, which must be fresh (nothing sent yet).
     public func run(on sender: inout StreamSender) throws -> (totals: EndOfRun, delivered: Bool) {
         var source = self.source
-        try sender.sendRunStart(RunStart(producer: "smartpix test-stream", configurationJSON: configurationJSON()))
+        try sender.sendRunStart(RunStart(producer: "smartpix test-stream", configuration: runConfiguration()))
         var bx: UInt64 = 0
         for _ in 0..<messages {
             try sender.send(frames: source.batch(records: batch, firstBunchCrossing: bx), bunchCrossings: UInt64(batch))

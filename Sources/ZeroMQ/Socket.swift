@@ -7,6 +7,8 @@ public struct Socket: ~Copyable {
     let handle: UnsafeMutableRawPointer
     public let context: Context
     public let type: SocketType
+    /// Socket files of ipc endpoints this socket bound, removed when it closes.
+    private let ipcFiles = IPCFiles()
 
     /// The linger every new socket gets: pending messages are kept at most this long on
     /// close, so that terminating a context never hangs on an absent peer.
@@ -29,16 +31,21 @@ public struct Socket: ~Copyable {
 
     deinit {
         zmq_close(handle)
+        ipcFiles.removeAll()
     }
 
     /// Binds and returns the endpoint actually bound (`tcp://127.0.0.1:*` picks a free port).
     @discardableResult
     public func bind(_ endpoint: String) throws(ZMQError) -> String {
+        try Endpoint.check(endpoint, operation: "bind(\(endpoint))")
         _ = try retryingEINTR("bind(\(endpoint))") { zmq_bind(handle, endpoint) }
-        return try lastEndpoint()
+        let bound = try lastEndpoint()
+        if let file = Endpoint.ipcFile(bound) { ipcFiles.paths.append(file) }
+        return bound
     }
 
     public func connect(_ endpoint: String) throws(ZMQError) {
+        try Endpoint.check(endpoint, operation: "connect(\(endpoint))")
         _ = try retryingEINTR("connect(\(endpoint))") { zmq_connect(handle, endpoint) }
     }
 

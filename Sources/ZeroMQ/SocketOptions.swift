@@ -25,6 +25,15 @@ extension Socket {
         try setOption(ZMQ_RCVHWM, Int32(clamping: messages), "ZMQ_RCVHWM")
     }
 
+    /// Inbound messages larger than this many bytes make libzmq drop the connection before
+    /// reading them (ZMQ_MAXMSGSIZE); `nil` means no limit.
+    public func setMaxMessageSize(_ bytes: Int?) throws(ZMQError) {
+        var v = Int64(bytes ?? -1)
+        _ = try retryingEINTR("setsockopt(ZMQ_MAXMSGSIZE=\(v))") {
+            zmq_setsockopt(handle, ZMQ_MAXMSGSIZE, &v, MemoryLayout<Int64>.size)
+        }
+    }
+
     /// How long unsent messages are kept after close; `nil` waits forever (libzmq's default, avoided here).
     public func setLinger(_ linger: Duration?) throws(ZMQError) {
         try setOption(ZMQ_LINGER, milliseconds(linger), "ZMQ_LINGER")

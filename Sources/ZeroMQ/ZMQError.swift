@@ -12,6 +12,13 @@ public struct ZMQError: Error, CustomStringConvertible, Sendable, Equatable {
         self.message = String(cString: zmq_strerror(errno))
     }
 
+    /// A failure found before libzmq was called, with its own explanation.
+    init(_ operation: String, errno: Int32, message: String) {
+        self.operation = operation
+        self.errno = errno
+        self.message = message
+    }
+
     /// The context was shut down or terminated while the call was blocked (ETERM).
     public var isContextTerminated: Bool { errno == ETERM }
     /// A non-blocking call would have blocked, or a timeout expired (EAGAIN).

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 import Foundation
 import OnPixelInference
 import Plots
@@ -6,7 +7,7 @@ import StageServices
 import ZeroMQ
 
 /// Asked to stop by SIGINT/SIGTERM; the loop then sends its end-of-run and exits 0.
-let stopFlag = StopFlag()
+let stopFlag = processStopFlag
 
 extension StreamPattern: ExpressibleByArgument {}
 
@@ -23,7 +24,12 @@ struct OnPixelInfer: ParsableCommand {
             for a 2-slice model (first and last slice); signed 4-bit input codes, or charge when \
             the model file has input-encoding constants. Others are counted and skipped with the \
             reason. Latency is the per-event evaluation time. Ends at the input's end-of-run \
-            (or SIGINT/SIGTERM, or --idle-timeout) with its own end-of-run and a summary.
+            (or SIGINT/SIGTERM, or --idle-timeout) with its own end-of-run and a summary. The \
+            stage serves the first run and stream it hears from; end-of-runs of others are counted \
+            as foreign and ignored. Its end-of-run carries the losses of every hop above it. Exit \
+            0 when the run balances (every record the upstream says it sent arrived and was \
+            predicted, no hop lost or rejected anything, the end-of-run got out), 3 otherwise, \
+            with the reasons.
             """
     )
 
@@ -71,7 +77,11 @@ struct OnPixelInfer: ParsableCommand {
         guard Quantities.duration(latencyBudget) != nil else {
             throw ValidationError("--latency-budget '\(latencyBudget)' is not a duration such as 2us, 500ns or 1ms")
         }
-        if let idleTimeout, Quantities.duration(idleTimeout) == nil { throw ValidationError("--idle-timeout '\(idleTimeout)' is not a duration such as 5s") }
+        if let idleTimeout {
+            guard let d = Quantities.duration(idleTimeout), d > .zero else { throw ValidationError("--idle-timeout '\(idleTimeout)' is not a positive duration such as 5s") }
+        }
+        try OutputPath.check(statsJSON, flag: "--stats-json")
+        try OutputPath.check(latencyPlot, flag: "--latency-plot")
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1...256, got \(threads)") }
         guard highWaterMark >= 0 else { throw ValidationError("--hwm must not be negative, got \(highWaterMark)") }
     }
@@ -79,8 +89,7 @@ struct OnPixelInfer: ParsableCommand {
     func run() throws {
         let m: QuantizedModel
         do { m = try ModelFile.load(path: model) } catch { throw ValidationError("--model \(error)") }
-        signal(SIGINT) { _ in stopFlag.stop() }
-        signal(SIGTERM) { _ in stopFlag.stop() }
+        installStopSignals()
         let context = try Context()
         let config = InferenceService.Configuration(
             input: input, inputPattern: inputPattern, output: output, outputPattern: outputPattern, highWaterMark: highWaterMark, threads: threads,
@@ -110,21 +119,21 @@ struct OnPixelInfer: ParsableCommand {
             "latency per event: p50 \(stats.latencyP50Ns) ns, p99 \(stats.latencyP99Ns) ns, p99.9 \(stats.latencyP999Ns) ns, max \(stats.latencyMaxNs) ns; over the \(latencyBudget) budget: \(stats.overBudget)"
         )
         print(
-            "skipped \(stats.skippedRecords)\(stats.lastSkipReason.map { " (\($0))" } ?? ""), malformed inputs \(stats.malformedInputs), missed inputs \(stats.missedInputs)"
+            "skipped \(stats.skippedRecords)\(stats.lastSkipReason.map { " (\($0))" } ?? ""), malformed inputs \(stats.malformedInputs)\(stats.lastMalformedReason.map { " (last: \($0))" } ?? ""), missed inputs \(stats.missedInputs), duplicates \(stats.duplicateInputs), foreign end-of-runs \(stats.foreignEndOfRuns)"
         )
-        print("end-of-run \(stats.endOfRunDelivered ? "sent" : "NOT delivered"): \(stats.predictionRecordsSent) predictions")
+        print("end-of-run \(stats.endOfRunDelivered ? "sent" : "NOT delivered"): \(stats.predictionRecordsSent) predictions; stopped at \(stats.stopReason)")
         if let latencyPlot {
             let svg = LatencyFigure.svg(
                 stats.latencyCurve.map { (percentile: $0[0], nanoseconds: $0[1]) }, budget: Double(config.latencyBudget.nanoseconds),
                 overBudget: stats.overBudget, events: stats.events, title: "onpixel-infer: \(m.name), \(m.architecture.slices) slices, \(threads) thread(s)")
-            do { try svg.write(toFile: latencyPlot, atomically: true, encoding: .utf8) } catch {
-                throw ValidationError("--latency-plot \(latencyPlot): \(error.localizedDescription)")
-            }
+            try OutputPath.write(Data(svg.utf8), to: latencyPlot, flag: "--latency-plot")
         }
-        if let statsJSON {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-            try encoder.encode(stats).write(to: URL(fileURLWithPath: statsJSON))
+        if let statsJSON { try OutputPath.writeJSON(stats, to: statsJSON, flag: "--stats-json") }
+        let imbalance = stats.imbalance
+        guard imbalance.isEmpty else {
+            print("INCOMPLETE (\(stats.stopReason)): \(imbalance.joined(separator: "; "))")
+            throw ExitCode(3)
         }
+        print("complete: every record the upstream sent was predicted")
     }
 }

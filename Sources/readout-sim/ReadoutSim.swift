@@ -8,7 +8,7 @@ import StageServices
 import ZeroMQ
 
 /// Asked to stop by SIGINT/SIGTERM; the run then ends with its end-of-run and exits 0.
-let stopFlag = StopFlag()
+let stopFlag = processStopFlag
 
 extension StreamPattern: ExpressibleByArgument {}
 extension FrameSourceSettings.Mode: ExpressibleByArgument {}
@@ -131,7 +131,7 @@ struct ReadoutSimCommand: ParsableCommand {
     @Flag(help: "Send the front end's measured charge (float32 electrons) beside the codes.")
     var charge = false
 
-    @Option(help: "Also write every message to this run file.")
+    @Option(help: "Also write every message to this run file (also when replaying); it takes its name when the run ends, PATH.partial until then.")
     var record: String?
 
     @Option(help: "Stream this run file again, byte for byte (with --realtime, paced at --rate).")
@@ -154,7 +154,14 @@ struct ReadoutSimCommand: ParsableCommand {
         guard flushUs > 0, flushUs.isFinite else { throw ValidationError("--flush-us must be positive, got \(flushUs)") }
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1...256, got \(threads)") }
         guard highWaterMark >= 0 else { throw ValidationError("--hwm must not be negative, got \(highWaterMark)") }
-        if let duration, Quantities.duration(duration) == nil { throw ValidationError("--duration '\(duration)' is not a duration such as 10s or 500ms") }
+        if let duration {
+            guard let d = Quantities.duration(duration), d > .zero else { throw ValidationError("--duration '\(duration)' is not a positive duration such as 10s or 500ms") }
+        }
+        try OutputPath.check(statsJSON, flag: "--stats-json")
+        try OutputPath.check(record, flag: "--record")
+        if let record, let replay, URL(fileURLWithPath: record).standardizedFileURL == URL(fileURLWithPath: replay).standardizedFileURL {
+            throw ValidationError("--record \(record): the same file as --replay")
+        }
         if (encodingMean == nil) != (encodingStd == nil) { throw ValidationError("--encoding-mean and --encoding-std go together") }
         if let s = encodingStd, !(s > 0) { throw ValidationError("--encoding-std must be positive, got \(s)") }
         if let replay, !FileManager.default.fileExists(atPath: replay) { throw ValidationError("--replay \(replay): no such file") }
@@ -237,10 +244,16 @@ struct ReadoutSimCommand: ParsableCommand {
         if let replay {
             note("replaying \(replay) on \(endpoint)\(realtime ? " at \(rate)" : "")")
             do {
-                stats = try FrontEndService.replay(replay, context: context, configuration: c, rate: realtime ? hz : nil, stop: stopFlag, progress: status)
+                stats = try FrontEndService.replay(
+                    replay, context: context, configuration: c, rate: realtime ? hz : nil, stop: stopFlag, record: record, progress: status)
             } catch let e as ZMQError {
                 throw ValidationError("--endpoint \(endpoint): \(e)")
+            } catch let e as ReplayError {
+                throw ValidationError("--replay \(e)")
+            } catch let e as RunFileReader.Failure {
+                throw ValidationError("--replay \(e)")
             }
+            for w in stats.warnings { note("warning: --replay \(replay): \(w)") }
         } else {
             // The socket first: a bad endpoint is reported before any simulation starts.
             var sender: StreamSender
@@ -288,22 +301,6 @@ struct ReadoutSimCommand: ParsableCommand {
                 format: "%.0f clusters/s, %.2f MB/s, real-time factor %.3f over %.2f s wall; dropped %llu; end-of-run %@ (%@)", stats.clustersPerS,
                 stats.megabytesPerS, stats.realTimeFactor, stats.wallSeconds, stats.droppedRecords, stats.endOfRunDelivered ? "delivered" : "NOT delivered",
                 stats.stopReason))
-        if let statsJSON {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-            try encoder.encode(stats).write(to: URL(fileURLWithPath: statsJSON))
-        }
+        if let statsJSON { try OutputPath.writeJSON(stats, to: statsJSON, flag: "--stats-json") }
     }
-}
-
-/// SIGINT and SIGTERM set the stop flag. They are also unblocked: a process started by a
-/// parent that blocks them (some launchers do) would otherwise never see them.
-func installStopSignals() {
-    signal(SIGINT) { _ in stopFlag.stop() }
-    signal(SIGTERM) { _ in stopFlag.stop() }
-    var set = sigset_t()
-    sigemptyset(&set)
-    sigaddset(&set, SIGINT)
-    sigaddset(&set, SIGTERM)
-    pthread_sigmask(SIG_UNBLOCK, &set, nil)
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import CommandLineSupport
 import Randomness
 import ReadoutSim
 import ReferenceData
@@ -16,10 +17,14 @@ struct ExportDataset: ParsableCommand {
             last slice, columns '0' ... '272') and DIR/labels_TAG.parquet (x-entry, y-entry, \
             z-entry, n_x, n_y, n_z, number_eh_pairs, y-local, pt, cotAlpha, cotBeta, y-midplane, \
             x-midplane), so that smart-pixels-ml's data generator reads them unchanged. Charge is \
-            the induced charge in electrons before any front end, as in PixelAV's datasets. Tracks: \
+            the induced charge before any front end in whole electrons, rounded to nearest, as \
+            PixelAV writes it (smart-pixels-ml counts any non-zero value as a hit, so induction \
+            below half an electron is 0). n_x, n_y, n_z are the momentum components in GeV, as \
+            in PixelAV's datasets (the wire's truth labels carry the unit direction). Tracks: \
             --events barrel tracks of the --spectrum, or --tracks FILE, a PixelAV-style track list \
-            (the same tracks can then be compared across simulators). Parquet is written by \
-            clients/python/smartpix/parquet.py (pandas, pyarrow).
+            whose lines may give the hit position too (the same tracks, hit for hit, can then be \
+            compared across simulators). The three files appear together or not at all. Parquet \
+            is written by clients/python/smartpix/parquet.py (pandas, pyarrow).
             """
     )
 
@@ -49,6 +54,9 @@ struct ExportDataset: ParsableCommand {
         if let events, !(1...10_000_000).contains(events) { throw ValidationError("--events must be 1 to 10000000, got \(events)") }
         guard spectrum == "physical" || spectrum == "flat" else { throw ValidationError("--spectrum must be physical or flat, got \(spectrum)") }
         do { _ = try SensorGeometry.named(geometry) } catch { throw ValidationError("--geometry: \(error)") }
+        try OutputPath.checkFolder(out, flag: "--out")
+        if let tracks, !FileManager.default.isReadableFile(atPath: tracks) { throw ValidationError("--tracks \(tracks): no such readable file") }
+        if let tag, tag.isEmpty || tag.contains("/") { throw ValidationError("--tag '\(tag)': must be a non-empty name without '/'") }
     }
 
     func run() throws {
@@ -78,16 +86,19 @@ struct ExportDataset: ParsableCommand {
             var workspace = ClusterSimulator.Workspace()
             var charge: [Float] = [], c: [Float] = [], l: [Float] = []
             for i in (b * block)..<min((b + 1) * block, n) {
-                l += sim.simulate(all[i], charge: &charge, workspace: &workspace, rng: &rng)
+                var truth = sim.simulate(all[i], charge: &charge, workspace: &workspace, rng: &rng)
+                PixelAVExport.wholeElectrons(&charge)
+                PixelAVExport.momentumComponents(&truth, momentum: all[i].momentum)
+                l += truth
                 c += charge
             }
             charges.withLock { $0[b] = c }
             labels.withLock { $0[b] = l }
         }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("smartpix-export-\(ProcessInfo.processInfo.processIdentifier)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let chargePath = dir.appendingPathComponent("charge.npy"), labelPath = dir.appendingPathComponent("labels.npy")
+        // A private folder (mkdtemp: new, mode 0700): nothing planted beforehand can be followed.
+        let dir = try PrivateTemporaryFolder(prefix: "smartpix-export")
+        defer { dir.remove() }
+        let chargePath = dir.url.appendingPathComponent("charge.npy"), labelPath = dir.url.appendingPathComponent("labels.npy")
         try NumPyArray(float32: charges.withLock { $0.flatMap { $0 } }, shape: [n, sim.shape.slices, sim.shape.rows, sim.shape.columns]).npy.write(
             to: chargePath)
         try NumPyArray(float32: labels.withLock { $0.flatMap { $0 } }, shape: [n, 13]).npy.write(to: labelPath)

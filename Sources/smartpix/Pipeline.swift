@@ -18,7 +18,9 @@ struct Pipeline: ParsableCommand {
             consumer. The run ends with end-of-run totals at each hop; the command exits 0 when \
             every cluster produced got exactly one prediction, 3 otherwise. Without --model the \
             network has random (untrained) weights of the seed architecture: the chain's data flow, \
-            clock and integer arithmetic are real, its predictions are not physics.
+            clock and integer arithmetic are real, its predictions are not physics. SIGINT or \
+            SIGTERM stops the front end: what it produced is still inferred and accounted for, \
+            and the totals are printed (exit 0 when they balance).
             """
     )
 
@@ -43,6 +45,7 @@ struct Pipeline: ParsableCommand {
     }
 
     func run() throws {
+        installStopSignals()
         var settings = FrameSourceSettings()
         settings.mode = mode
         settings.seed = seed
@@ -85,7 +88,7 @@ struct Pipeline: ParsableCommand {
                 c.endpoint = "bind:inproc://pipeline-frames"
                 c.maxCrossings = n
                 var service = try FrontEndService(source: source, context: context, configuration: c)
-                frontEndStats.value = try service.run(stop: StopFlag())
+                frontEndStats.value = try service.run(stop: processStopFlag)
             } catch {
                 printProgress("front end failed: \(error)")
                 context.shutdown()
@@ -98,6 +101,7 @@ struct Pipeline: ParsableCommand {
         frontEnd.join()
         inference.join()
         guard let f = frontEndStats.value, let i = inferenceStats.value else { throw ExitCode(3) }
+        if f.stopReason == "signal" { print("pipeline: stopped by a signal after \(f.bunchCrossings) of \(n) crossings") }
         print(
             String(
                 format: "front end: %llu crossings (%.3f s of LHC time), %llu clusters, real-time factor %.2f", f.bunchCrossings, f.simulatedSeconds,

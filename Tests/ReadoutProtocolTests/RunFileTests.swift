@@ -16,7 +16,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: path) }
         let w = try RunFileWriter(path: path)
         for m in messages { try w.write(message: m) }
-        try w.flush()
+        try w.finish()
         let r = try RunFileReader(path: path)
         var read: [[[UInt8]]] = []
         while let m = try r.next() { read.append(m) }
@@ -30,7 +30,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: path) }
         let w = try RunFileWriter(path: path)
         for m in sampleMessages(&rng).prefix(2) { try w.write(message: m.encode()) }
-        try w.flush()
+        try w.finish()
         let full = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
 
         func failure(_ bytes: [UInt8]) throws -> String? {
@@ -53,5 +53,26 @@ import Testing
         badCount[16] = 200
         #expect(try failure(badCount)?.contains("byte 16: part count 200") == true)
         #expect(throws: RunFileReader.Failure.self) { try RunFileReader(path: "/nonexistent/run.spxr") }
+    }
+
+    /// A run that never finished leaves PATH.partial, never a file under PATH that looks whole.
+    @Test func anUnfinishedRunFileDoesNotTakeItsName() throws {
+        var rng = SplitMix64(seed: 42)
+        let path = tempPath("unfinished.spxr")
+        defer {
+            try? FileManager.default.removeItem(atPath: path)
+            try? FileManager.default.removeItem(atPath: path + ".partial")
+        }
+        do {
+            let w = try RunFileWriter(path: path)
+            for m in sampleMessages(&rng).prefix(2) { try w.write(message: m.encode()) }
+            try w.flush()
+        }
+        #expect(!FileManager.default.fileExists(atPath: path))
+        #expect(FileManager.default.fileExists(atPath: path + ".partial"))
+        let w = try RunFileWriter(path: path)
+        try w.finish()
+        #expect(FileManager.default.fileExists(atPath: path) && !FileManager.default.fileExists(atPath: path + ".partial"))
+        #expect(throws: RunFileIOError.self) { try w.write(message: [[1]]) }
     }
 }

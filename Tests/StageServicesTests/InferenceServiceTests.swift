@@ -69,22 +69,30 @@ import ZeroMQ
         #expect(received == 150 && mismatches == 0)
         #expect(stats.events == 150 && stats.skippedRecords == 10)
         #expect(stats.lastSkipReason?.contains("unsigned 2-bit codes") == true)
-        #expect(logged.value.count == 1 && logged.value[0].contains("message 7, 10 records"))
+        let skips = logged.value.filter { $0.hasPrefix("skipping") }
+        #expect(skips.count == 1 && skips[0].contains("message 7, 10 records"))
+        // The run-start ("test", no front-end description) cannot say which slices the frames hold.
+        #expect(stats.warnings.count == 1 && stats.warnings[0].contains("does not describe its frames"))
         #expect(stats.malformedInputs == 1)
         // The latency curve for plots: every sampled percentile, latencies never decreasing, ending at the maximum.
         #expect(stats.latencyCurve.map { $0[0] } == InferenceStats.latencyCurvePercentiles)
         #expect(zip(stats.latencyCurve, stats.latencyCurve.dropFirst()).allSatisfy { $0[1] <= $1[1] })
         #expect(stats.latencyCurve.last?[1] == Double(stats.latencyMaxNs))
-        #expect(endOfRun == EndOfRun(messages: 6, records: 150, bunchCrossings: 0, droppedRecords: 0, malformedInputs: 1, missedInputs: 0))
+        // The 10 skipped records travel down as dropped: a consumer can tell the run is not whole.
+        #expect(endOfRun == EndOfRun(messages: 6, records: 150, bunchCrossings: 0, droppedRecords: 10, malformedInputs: 1, missedInputs: 0))
+        #expect(stats.imbalance.contains("10 records skipped") && stats.imbalance.contains("1 malformed input messages"))
     }
 
     @Test func inputSlicesAndLayoutFollowTheConventions() throws {
         var rng = SplitMix64(seed: 6)
         let mapper = FrameInputMapper(model: QuantizedModel.random(.smartPixels(slices: 2), using: &rng))
-        #expect(mapper.sliceSelection(frameSlices: 20) == [0, 19])
-        #expect(mapper.sliceSelection(frameSlices: 2) == [0, 1])
+        #expect(try mapper.sliceSelection(carried: Array(0..<20)).get() == [0, 19])
+        #expect(try mapper.sliceSelection(carried: [0, 19]).get() == [0, 1])
+        #expect(try mapper.sliceSelection(carried: [0, 4, 9, 19]).get() == [0, 3])
+        // Slices 0 and 4 are not what a 2-slice network was trained on: refused by name.
+        #expect(throws: ModelError.self) { try mapper.sliceSelection(carried: [0, 4]).get() }
         let mapper20 = FrameInputMapper(model: QuantizedModel.random(.smartPixels(slices: 20), using: &rng))
-        #expect(mapper20.sliceSelection(frameSlices: 2) == nil)
+        #expect(throws: ModelError.self) { try mapper20.sliceSelection(carried: [0, 19]).get() }
         // One pixel set in slice 19 at row 4, column 7 lands in NHWC channel 1 of that pixel.
         var b = FrameBatch(shape: FrameShape(rows: 13, columns: 21, slices: 20), codeFormat: CodeFormat(bits: 4, signed: true))
         var codes = [Int16](repeating: 0, count: 13 * 21 * 20)

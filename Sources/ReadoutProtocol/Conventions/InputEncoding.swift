@@ -23,6 +23,14 @@ public struct InputEncoding: Sendable, Equatable, Codable {
         case mean, std, positiveDivisor = "positive_divisor", negativeDivisor = "negative_divisor"
     }
 
+    /// Whether two sets of constants give the same codes: equal within a relative 1e-6 (the
+    /// constants travel as JSON decimals).
+    public func agrees(with other: InputEncoding) -> Bool {
+        func close(_ a: Double, _ b: Double) -> Bool { abs(a - b) <= 1e-6 * max(abs(a), abs(b), 1) }
+        return close(mean, other.mean) && close(std, other.std) && close(positiveDivisor, other.positiveDivisor)
+            && close(negativeDivisor, other.negativeDivisor)
+    }
+
     /// The value the network's input quantizer sees for a non-zero charge q (electrons).
     @inline(__always)
     public func scaled(charge q: Double) -> Double {

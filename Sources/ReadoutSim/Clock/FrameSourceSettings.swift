@@ -16,7 +16,7 @@ public struct FrameSourceSettings: Sendable {
     public var simulation = SimulationSettings()
     /// Slices of the simulated 20 that are sent (default the first and the last, what the
     /// 2-slice network reads).
-    public var keptSlices = [0, 19]
+    public var keptSlices = TimeSlices.network(channels: 2)!
     public var frontEnd = FrontEndSettings()
     public var layer: Layer = .barrel
     public var spectrum: PtSpectrum = .minimumBias()
@@ -61,4 +61,16 @@ public struct FrameSourceSettings: Sendable {
     }
 
     public var shape: FrameShape { FrameShape(rows: simulation.rows, columns: simulation.columns, slices: keptSlices.count) }
+}
+
+extension FrameSourceSettings {
+    /// What the run-start says of a stream made with these settings.
+    public func runDescription(batch: Int) -> FrontEndDescription {
+        let g = simulation.sensor.geometry
+        return FrontEndDescription(
+            mode: mode.rawValue, geometry: g.name, pitchXUm: g.pitchX, pitchYUm: g.pitchY, thicknessUm: g.thickness, biasV: g.bias, layer: layer.rawValue,
+            rateHz: rate, occupancy: occupancy, sliceIndices: keptSlices,
+            sliceTimesNs: keptSlices.map { simulation.sliceTimes[$0] }, noiseE: frontEnd.noise, thresholdE: frontEnd.threshold,
+            thresholdDispersionE: frontEnd.thresholdDispersion, adc: frontEnd.adc.runDescription, seed: seed, batch: batch)
+    }
 }

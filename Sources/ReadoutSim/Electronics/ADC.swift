@@ -93,3 +93,15 @@ struct ADCTransfer: Sendable {
         }
     }
 }
+
+extension ADC {
+    /// What a run-start says of this ADC.
+    public var runDescription: ADCDescription {
+        let f = format
+        switch self {
+        case .flash(let t): return ADCDescription(kind: "flash", bits: f.bits, signed: f.signed, flashThresholdsE: t)
+        case .linear(_, let lsb): return ADCDescription(kind: "linear", bits: f.bits, signed: f.signed, stepE: lsb)
+        case .networkInput(let e): return ADCDescription(kind: "network", bits: f.bits, signed: f.signed, inputEncoding: e)
+        }
+    }
+}

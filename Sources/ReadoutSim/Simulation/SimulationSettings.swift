@@ -1,3 +1,5 @@
+import ReadoutProtocol
+
 /// Everything that fixes the physics of a cluster simulation, with the Smart Pixels defaults.
 public struct SimulationSettings: Sendable {
     public var sensor: Sensor = .smartPixels
@@ -5,7 +7,7 @@ public struct SimulationSettings: Sendable {
     public var rows = 13
     public var columns = 21
     /// Slice times in nanoseconds after the crossing (default 20 slices of 200 ps: 0.2 ... 4.0).
-    public var sliceTimes: [Double] = TimeSlicing.uniform(count: 20, width: 0.2)
+    public var sliceTimes: [Double] = TimeSlicing.uniform(count: TimeSlices.simulated, width: TimeSlices.widthNs)
     /// Drift field: linear model unless a profile is given (e.g. from a TCAD map).
     public var field: ElectricField? = nil
     /// Weighting potential: the pad in a 5 x 5-pixel cell (`WeightingPotential.cell`) unless given.

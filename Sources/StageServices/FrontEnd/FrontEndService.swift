@@ -55,15 +55,9 @@ public struct FrontEndService: ~Copyable {
 
     public var endpoint: String { sender.endpoint }
 
-    public func configurationJSON() -> String {
-        let s = source.settings, g = s.simulation.sensor.geometry
-        let times = s.keptSlices.map { String(format: "%.3f", s.simulation.sliceTimes[$0]) }.joined(separator: ",")
-        return """
-            {"mode":"\(s.mode.rawValue)","geometry":"\(g.name)","pitch_x_um":\(g.pitchX),"pitch_y_um":\(g.pitchY),"thickness_um":\(g.thickness),\
-            "bias_v":\(g.bias),"layer":"\(s.layer.rawValue)","rate_hz":\(s.rate),"occupancy":\(s.occupancy),"slice_times_ns":[\(times)],\
-            "noise_e":\(s.frontEnd.noise),"threshold_e":\(s.frontEnd.threshold),"threshold_dispersion_e":\(s.frontEnd.thresholdDispersion),\
-            "adc_bits":\(source.codeFormat.bits),"signed_codes":\(source.codeFormat.signed),"seed":\(s.seed),"batch":\(configuration.batch)}
-            """
+    /// What the run-start says of this stream.
+    public func runConfiguration() -> RunConfiguration {
+        RunConfiguration(frontEnd: source.settings.runDescription(batch: configuration.batch))
     }
 
     /// Runs until a stop condition or `stop`; always ends with an end-of-run carrying the
@@ -77,13 +71,15 @@ public struct FrontEndService: ~Copyable {
         stats.mode = s.mode.rawValue
         stats.rateHz = s.rate
         stats.occupancy = s.occupancy
+        // Wall time starts before the run-start: with no consumer yet, even that send waits.
+        let clock = ContinuousClock()
+        let start = clock.now
         sender.interrupt = stop
-        try sender.sendRunStart(RunStart(producer: "readout-sim", configurationJSON: configurationJSON()))
+        sender.deadline = c.maxDuration.map { start + $0 }
+        try sender.sendRunStart(RunStart(producer: "readout-sim", configuration: runConfiguration()))
 
         let pipeline = ChunkPipeline(source: source, threads: c.threads, limit: chunkLimit)
         defer { pipeline.stop() }
-        let clock = ContinuousClock()
-        let start = clock.now
         var lastProgress = start
         let empty = newBatch()
         var batch = empty
@@ -177,26 +173,34 @@ public struct FrontEndService: ~Copyable {
 
     /// Streams a recorded run again, message by message, byte for byte. With `rate` (Hz),
     /// each message waits until its first crossing is due on the wall clock.
+    /// With `record`, the messages sent are written to that run file as well.
     public static func replay(
-        _ path: String, context: Context, configuration c: Configuration, rate: Double?, stop: StopFlag, progress: (FrontEndStats) -> Void = { _ in }
+        _ path: String, context: Context, configuration c: Configuration, rate: Double?, stop: StopFlag, record: String? = nil,
+        progress: (FrontEndStats) -> Void = { _ in }
     ) throws -> FrontEndStats {
+        // The whole file first: a malformed message is refused before anything is sent.
+        let report = try RunFileReport.check(path: path)
+        if let malformed = report.malformed { throw ReplayError(description: malformed) }
         let reader = try RunFileReader(path: path)
-        var sender = try StreamSender(
-            context: context, endpoint: c.endpoint, pattern: c.pattern, runID: c.runID, streamID: c.streamID, highWaterMark: c.highWaterMark)
+        var sender = try Self.sender(context: context, configuration: c, record: record)
+        let clock = ContinuousClock()
+        let start = clock.now
         sender.interrupt = stop
+        sender.deadline = c.maxDuration.map { start + $0 }
         var stats = FrontEndStats()
         stats.mode = "replay"
         stats.rateHz = rate ?? 0
-        let clock = ContinuousClock()
-        let start = clock.now
         var lastProgress = start
         var endOfRunSeen = false
-        while let parts = try reader.next() {
+        while true {
+            let at = reader.offset
+            guard let parts = try reader.next() else { break }
             if stop.isStopped {
                 stats.stopReason = "signal"
                 break
             }
-            let message = try StreamMessage.decode(parts)
+            let message: StreamMessage
+            do { message = try StreamMessage.decode(parts) } catch { throw ReplayError(description: "\(path): message at byte \(at): \(error)") }
             if let rate {
                 let due = start + .nanoseconds(Int64((Double(message.firstBunchCrossing) * 1e9 / rate).rounded()))
                 while clock.now < due && !stop.isStopped { pause(until: min(due, clock.now + .milliseconds(1))) }
@@ -223,9 +227,16 @@ public struct FrontEndService: ~Copyable {
             }
         }
         if stats.stopReason.isEmpty { stats.stopReason = endOfRunSeen ? "replay" : "replay (the file has no end-of-run)" }
+        try sender.recorder?.finish()
+        stats.warnings = report.problems
         stats.update(wall: (clock.now - start).seconds)
         return stats
     }
+}
+
+/// A run file that cannot be replayed: the file, the byte offset and the reason.
+public struct ReplayError: Error, CustomStringConvertible {
+    public let description: String
 }
 
 /// Sleeps until `deadline` (a thread of our own, not a task: no async here).

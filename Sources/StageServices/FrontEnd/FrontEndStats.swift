@@ -19,6 +19,8 @@ public struct FrontEndStats: Sendable, Codable, Equatable {
     public var endOfRunDelivered = false
     /// Why the run ended: crossings, clusters, duration, signal, replay.
     public var stopReason = ""
+    /// Replay: what the file's check found (gaps, duplicates, missing end-of-run).
+    public var warnings: [String] = []
 
     mutating func update(wall: Double) {
         wallSeconds = wall
@@ -32,5 +34,6 @@ public struct FrontEndStats: Sendable, Codable, Equatable {
         case mode, rateHz = "rate_hz", occupancy, bunchCrossings = "bunch_crossings", clusters, messages, bytes
         case droppedRecords = "dropped_records", wallSeconds = "wall_s", simulatedSeconds = "simulated_s", realTimeFactor = "real_time_factor"
         case clustersPerS = "clusters_per_s", megabytesPerS = "mb_per_s", endOfRunDelivered = "end_of_run_delivered", stopReason = "stop_reason"
+        case warnings
     }
 }

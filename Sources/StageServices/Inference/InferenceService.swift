@@ -49,6 +49,11 @@ public struct InferenceService: ~Copyable {
     private var inputs: [Int8] = []
     private var accumulators: [Int32] = []
     private var latencies: [UInt64] = []
+    /// The (run, stream) this stage serves: the first seen; other streams' end-of-runs are foreign.
+    private var upstream: StreamReceiver.StreamKey?
+    /// The slices the frames carry, from the run-start (nil: none said).
+    private var carriedSlices: [Int]?
+    private var upstreamFrontEnd: FrontEndDescription?
     /// Skip reasons already logged: each is logged once, then only counted.
     private var loggedReasons: Set<String> = []
     /// Where skip reasons and other notices go (the executable sends them to stderr).
@@ -72,7 +77,8 @@ public struct InferenceService: ~Copyable {
     public var outputEndpoint: String { sender.endpoint }
 
     /// Runs until the input's end-of-run has been answered with this stage's own, `stop` is
-    /// set, or the idle timeout passes. Always ends with an end-of-run carrying the totals.
+    /// set, or the idle timeout passes (no input taken, or the output blocked, for that long).
+    /// Always ends with an end-of-run carrying the totals of this hop and of every hop above.
     public mutating func run(stop: StopFlag, progress: (InferenceStats) -> Void = { _ in }) throws -> InferenceStats {
         let clock = ContinuousClock()
         var start = clock.now  // reset at the first frames: rates count working time, not waiting
@@ -81,30 +87,52 @@ public struct InferenceService: ~Copyable {
         var lastProgress = start
         var bunchCrossing: UInt64 = 0
         var finished = false
-        while !finished && !stop.isStopped {
+        // A signal or a stalled consumer must not keep a blocked send waiting forever.
+        sender.interrupt = stop
+        sender.stallLimit = configuration.idleTimeout
+        while !finished && !stop.isStopped && !sender.stalled {
             guard let m = try receiver.next(timeout: .milliseconds(100)) else {
-                if let idle = configuration.idleTimeout, clock.now - lastInput > idle { break }
+                if let idle = configuration.idleTimeout, clock.now - lastInput > idle {
+                    stats.stopReason = "idle timeout"
+                    break
+                }
                 continue
             }
             lastInput = clock.now
+            let key = StreamReceiver.StreamKey(runID: m.runID, streamID: m.streamID)
+            if upstream == nil, m.kind != .heartbeat { upstream = key }
             switch m.payload {
             case .runStart(let s):
+                guard key == upstream else {
+                    stats.foreignMessages += 1
+                    continue
+                }
                 sender.beginRun(m.runID)
-                try sender.sendRunStart(RunStart(producer: "onpixel-infer", configurationJSON: configurationJSON(upstream: s.producer)))
+                readRunStart(s)
+                try sender.sendRunStart(RunStart(producer: "onpixel-infer", configuration: runConfiguration(upstream: s)))
             case .frames(let b):
                 if firstFrames {
                     start = clock.now
                     firstFrames = false
                 }
                 stats.framesMessages += 1
+                if key == upstream { stats.upstreamRecordsReceived += UInt64(b.count) }
                 try infer(b, sequence: m.sequence)
                 bunchCrossing = max(bunchCrossing, b.bunchCrossings.last ?? 0)
             case .heartbeat:
                 bunchCrossing = max(bunchCrossing, m.firstBunchCrossing)
                 try sender.sendHeartbeat(bunchCrossing: bunchCrossing)
             case .endOfRun(let e):
+                // Only the stream this stage serves ends its run; another's is foreign.
+                guard key == upstream else {
+                    stats.foreignEndOfRuns += 1
+                    log("ignoring an end-of-run of run \(m.runID), stream \(m.streamID): this stage serves run \(upstream!.runID), stream \(upstream!.streamID)")
+                    continue
+                }
+                stats.upstreamEndOfRun = e
                 stats.upstreamRecordsSent = e.records
                 finished = true
+                stats.stopReason = "end-of-run"
             case .predictions, .decisions:
                 stats.unexpectedMessages += 1
             }
@@ -114,25 +142,63 @@ public struct InferenceService: ~Copyable {
                 progress(stats)
             }
         }
+        if stop.isStopped { stats.stopReason = "signal" }
+        if sender.stalled { stats.stopReason = "output blocked for the idle timeout" }
         stats.update(latency, receiver.stats, seconds: (clock.now - start).seconds)
-        sender.noteInput(malformed: receiver.stats.malformed, missed: receiver.stats.missing)
-        let (_, delivered) = try sender.sendEndOfRun(bunchCrossing: bunchCrossing)
+        // The hops above: their losses travel down with this stage's own.
+        let up = stats.upstreamEndOfRun ?? EndOfRun()
+        let lostInTransit = stats.upstreamEndOfRun.map { $0.records > stats.upstreamRecordsReceived ? $0.records - stats.upstreamRecordsReceived : 0 } ?? 0
+        sender.noteInput(malformed: receiver.stats.malformed + up.malformedInputs, missed: receiver.stats.missing + up.missedInputs)
+        sender.noteDropped(up.droppedRecords + lostInTransit + stats.skippedRecords)
+        let (eor, delivered) = try sender.sendEndOfRun(bunchCrossing: bunchCrossing)
         stats.endOfRunDelivered = delivered
         stats.predictionRecordsSent = sender.totals.records
+        stats.droppedPredictions = eor.droppedRecords - (up.droppedRecords + lostInTransit + stats.skippedRecords)
+        stats.duplicateInputs = receiver.stats.duplicates
+        stats.lastMalformedReason = receiver.stats.lastMalformedReason
         return stats
     }
 
-    private func configurationJSON(upstream: String) -> String {
+    /// Takes the slices and the input code the frames carry from their run-start, and says
+    /// by name what does not fit the model.
+    private mutating func readRunStart(_ s: RunStart) {
+        carriedSlices = nil
+        let config: RunConfiguration
+        do { config = try s.configuration() } catch {
+            note("the run-start of '\(s.producer)' is unreadable (\(error)); frames of 2 or 20 slices are taken as the network's own")
+            return
+        }
+        upstreamFrontEnd = config.frontEnd
+        guard let f = config.frontEnd else {
+            note("the run-start of '\(s.producer)' does not describe its frames; frames of 2 or 20 slices are taken as the network's own")
+            return
+        }
+        carriedSlices = f.sliceIndices
+        if case .failure(let e) = mapper.sliceSelection(carried: f.sliceIndices) { note("frames will be skipped: \(e)") }
+        if f.adc.kind == "network", let theirs = f.adc.inputEncoding, let ours = model.inputEncoding, !theirs.agrees(with: ours) {
+            note(
+                "the front end's input code (mean \(theirs.mean), std \(theirs.std)) is not the model's (mean \(ours.mean), std \(ours.std)): predictions will be biased"
+            )
+        }
+    }
+
+    private mutating func note(_ warning: String) {
+        stats.warnings.append(warning)
+        log(warning)
+    }
+
+    private func runConfiguration(upstream s: RunStart) -> RunConfiguration {
         let a = model.architecture
-        return """
-            {"model":"\(model.name.replacingOccurrences(of: "\"", with: "'"))","slices":\(a.slices),"filters":\(a.filters),\
-            "parameters":\(a.parameterCount),"macs_per_event":\(a.multiplyAccumulates),"upstream":"\(upstream.replacingOccurrences(of: "\"", with: "'"))"}
-            """
+        return RunConfiguration(
+            frontEnd: upstreamFrontEnd,
+            model: ModelDescription(
+                name: model.name, slices: a.slices, filters: a.filters, parameters: a.parameterCount, macsPerEvent: a.multiplyAccumulates,
+                inputEncoding: model.inputEncoding), upstream: s.producer)
     }
 
     private mutating func infer(_ b: FrameBatch, sequence: UInt64) throws {
         let plan: FrameInputMapper.Plan
-        switch mapper.plan(for: b) {
+        switch mapper.plan(for: b, carried: carriedSlices) {
         case .success(let p): plan = p
         case .failure(let reason):
             stats.skippedRecords += UInt64(b.count)
@@ -180,6 +246,21 @@ public struct InferenceStats: Sendable, Codable, Equatable {
     public var missedInputs: UInt64 = 0
     public var unexpectedMessages: UInt64 = 0
     public var upstreamRecordsSent: UInt64?
+    /// Records received from the stream this stage serves.
+    public var upstreamRecordsReceived: UInt64 = 0
+    /// The upstream's end-of-run, with the losses of every hop above it.
+    public var upstreamEndOfRun: EndOfRun?
+    public var foreignEndOfRuns: UInt64 = 0
+    /// Run-starts of other runs or streams (ignored).
+    public var foreignMessages: UInt64 = 0
+    public var duplicateInputs: UInt64 = 0
+    public var lastMalformedReason: String?
+    /// Predictions a PUB output dropped, or a blocked PUSH gave up on after a stop.
+    public var droppedPredictions: UInt64 = 0
+    /// Run-start checks that did not pass (slices, input code).
+    public var warnings: [String] = []
+    /// end-of-run, signal, idle timeout, output blocked for the idle timeout.
+    public var stopReason = ""
     public var predictionRecordsSent: UInt64 = 0
     public var endOfRunDelivered = false
     public var overBudget: UInt64 = 0
@@ -192,6 +273,23 @@ public struct InferenceStats: Sendable, Codable, Equatable {
     public var latencyCurve: [[Double]] = []
     public var seconds: Double = 0
     public var eventsPerS: Double = 0
+
+    /// Why this run does not balance (empty when it does): every record the upstream says it
+    /// sent arrived and was predicted, no hop lost or rejected anything, and the end-of-run got out.
+    public var imbalance: [String] {
+        var out: [String] = []
+        guard let up = upstreamEndOfRun else { return ["no end-of-run from upstream"] }
+        if upstreamRecordsReceived != up.records { out.append("upstream sent \(up.records) records, \(upstreamRecordsReceived) arrived") }
+        if missedInputs > 0 { out.append("\(missedInputs) input messages missed") }
+        if malformedInputs > 0 { out.append("\(malformedInputs) malformed input messages") }
+        if up.droppedRecords + up.malformedInputs + up.missedInputs > 0 {
+            out.append("hops upstream lost \(up.droppedRecords) records, \(up.missedInputs) messages missed, \(up.malformedInputs) malformed")
+        }
+        if skippedRecords > 0 { out.append("\(skippedRecords) records skipped") }
+        if droppedPredictions > 0 { out.append("\(droppedPredictions) predictions dropped") }
+        if !endOfRunDelivered { out.append("end-of-run not delivered") }
+        return out
+    }
 
     mutating func update(_ h: Histogram<UInt64>, _ r: ReceiverStats, seconds: Double) {
         if h.totalCount > 0 {
@@ -214,7 +312,10 @@ public struct InferenceStats: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case framesMessages = "frames_messages", events, skippedRecords = "skipped_records", lastSkipReason = "last_skip_reason"
         case malformedInputs = "malformed_inputs", missedInputs = "missed_inputs", unexpectedMessages = "unexpected_messages"
-        case upstreamRecordsSent = "upstream_records_sent", predictionRecordsSent = "prediction_records_sent", endOfRunDelivered = "end_of_run_delivered"
+        case upstreamRecordsSent = "upstream_records_sent", upstreamRecordsReceived = "upstream_records_received"
+        case upstreamEndOfRun = "upstream_end_of_run", foreignEndOfRuns = "foreign_end_of_runs", foreignMessages = "foreign_messages"
+        case duplicateInputs = "duplicate_inputs", lastMalformedReason = "last_malformed_reason", droppedPredictions = "dropped_predictions"
+        case warnings, stopReason = "stop_reason", predictionRecordsSent = "prediction_records_sent", endOfRunDelivered = "end_of_run_delivered"
         case overBudget = "over_budget", latencyP50Ns = "latency_p50_ns", latencyP99Ns = "latency_p99_ns", latencyP999Ns = "latency_p999_ns"
         case latencyMaxNs = "latency_max_ns", latencyMeanNs = "latency_mean_ns", latencyCurve = "latency_curve", seconds, eventsPerS = "events_per_s"
     }

@@ -27,9 +27,23 @@ def write(charge: np.ndarray, labels: np.ndarray, out_dir: str, tag: str) -> lis
     flat = charge.reshape(n, slices * rows * columns).astype(np.float32)
     last = charge[:, -1].reshape(n, rows * columns).astype(np.float32)
     paths = [os.path.join(out_dir, f"{name}_{tag}.parquet") for name in ("recon3D", "recon2D", "labels")]
-    pd.DataFrame(flat, columns=[str(i) for i in range(flat.shape[1])]).to_parquet(paths[0], index=False)
-    pd.DataFrame(last, columns=[str(i) for i in range(last.shape[1])]).to_parquet(paths[1], index=False)
-    pd.DataFrame(labels.astype(np.float32), columns=LABEL_NAMES).to_parquet(paths[2], index=False)
+    frames = [
+        lambda: pd.DataFrame(flat, columns=[str(i) for i in range(flat.shape[1])]),
+        lambda: pd.DataFrame(last, columns=[str(i) for i in range(last.shape[1])]),
+        lambda: pd.DataFrame(labels.astype(np.float32), columns=LABEL_NAMES),
+    ]
+    # All three under temporary names first, renamed only when every one is written: a
+    # failure leaves no file that looks like part of a dataset.
+    partial = [f"{p}.partial-{os.getpid()}" for p in paths]
+    try:
+        for make, path in zip(frames, partial):
+            make().to_parquet(path, index=False)
+        for tmp, path in zip(partial, paths):
+            os.replace(tmp, path)
+    finally:
+        for tmp in partial:
+            if os.path.exists(tmp):
+                os.remove(tmp)
     return paths
 
 

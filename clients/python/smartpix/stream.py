@@ -84,8 +84,12 @@ class Stream:
 
     @property
     def complete(self) -> bool:
-        return (self.end_of_run is not None and self.missing_messages == 0
-                and self.end_of_run.get("records") == self.records)
+        """Complete end to end: every record the end-of-run announces arrived, and no hop
+        above dropped, missed or rejected anything (their totals travel in the end-of-run)."""
+        e = self.end_of_run
+        return (e is not None and self.missing_messages == 0 and e.get("records") == self.records
+                and e.get("dropped_records", 0) == 0 and e.get("malformed_inputs", 0) == 0
+                and e.get("missed_inputs", 0) == 0)
 
     def __iter__(self) -> Iterator[Union[Frames, Predictions]]:
         while self.end_of_run is None and self.socket.poll(self.timeout_ms):
