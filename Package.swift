@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "ReadoutProtocolTests", dependencies: ["ReadoutProtocol", "Randomness"]),
         .testTarget(name: "ReadoutSimTests", dependencies: ["ReadoutSim", "ReferenceData", "Randomness"]),
-        .testTarget(name: "OnPixelInferenceTests", dependencies: ["OnPixelInference", "ReferenceData", "Randomness"]),
+        .testTarget(name: "OnPixelInferenceTests", dependencies: ["OnPixelInference", "ReadoutProtocol", "ReferenceData", "Randomness"]),
         .testTarget(name: "ReferenceDataTests", dependencies: ["ReferenceData"]),
         .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
         .testTarget(name: "StageServicesTests", dependencies: ["StageServices", "Randomness", "ReferenceData"]),

@@ -1,3 +1,5 @@
+import Foundation
+import ReadoutProtocol
 import Testing
 
 @testable import OnPixelInference
@@ -37,5 +39,36 @@ import Testing
                 #expect(shiftRoundHalfEven(acc, shift) == Int32(exact), "acc \(acc) >> \(shift)")
             }
         }
+    }
+}
+
+/// The front end's network code (`InputEncoding.code4`, what readout-sim sends) and the
+/// network's own input quantizer on float charge (`code(charge:quantizer:)`, what
+/// onpixel-infer computes from charge) must give the same code for every charge: a sweep
+/// over both signs, six decades and every rounding boundary of the 4-bit grid.
+@Suite struct InputCodeAgreementTests {
+    @Test(arguments: [InputEncoding(mean: 10, std: 1), InputEncoding(mean: 8.7, std: 2.3, positiveDivisor: 1.7, negativeDivisor: 2.5)])
+    func frontEndCodeAndNetworkQuantizerAgree(encoding e: InputEncoding) {
+        let q = ModelArchitecture.smartPixels(slices: 2).types.input
+        var charges: [Double] = [0, 1e-9, -1e-9, 0.5, -0.5]
+        var x = 1e-3
+        while x < 1e6 {
+            charges += [x, -x]
+            x *= 1.0037
+        }
+        // Charges whose scaled value sits on a half step k/16 (a rounding boundary), and a hair either side.
+        for k in -20...20 {
+            let z = Double(k) / 16
+            for sign in [1.0, -1.0] {
+                let v = e.mean + e.std * z * (z > 0 ? e.positiveDivisor : e.negativeDivisor)
+                guard sign * v > 0 else { continue }
+                let magnitude = exp2(abs(v)) - 1
+                charges += [sign * magnitude, sign * magnitude.nextUp, sign * magnitude.nextDown]
+            }
+        }
+        var disagreements = 0
+        for c in charges where e.code4(charge: c) != e.code(charge: c, quantizer: q) { disagreements += 1 }
+        #expect(disagreements == 0, "\(disagreements) of \(charges.count) charges")
+        #expect(charges.count > 8000)
     }
 }

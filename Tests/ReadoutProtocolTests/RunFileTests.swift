@@ -76,3 +76,51 @@ import Testing
         #expect(throws: RunFileIOError.self) { try w.write(message: [[1]]) }
     }
 }
+
+/// `RunFileReport` (inspect-run, replay's check): each defect of a run file is found and
+/// named with its byte offset.
+@Suite struct RunFileReportTests {
+    func frames(_ sequence: UInt64, stream: UInt32 = 0) -> StreamMessage {
+        var b = FrameBatch(shape: FrameShape(rows: 13, columns: 21, slices: 2), codeFormat: CodeFormat(bits: 2, signed: false))
+        b.append(bunchCrossing: sequence, timestamp: 0, yLocal: 0, xLocal: 0, codes: [Int16](repeating: 1, count: 546))
+        return StreamMessage(runID: 5, streamID: stream, sequence: sequence, firstBunchCrossing: sequence, payload: .frames(b))
+    }
+
+    func report(_ messages: [StreamMessage], garbageAt: Int? = nil) throws -> RunFileReport {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("smartpix-report-\(UUID().uuidString).spxr").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let w = try RunFileWriter(path: path)
+        for (i, m) in messages.enumerated() {
+            if i == garbageAt { try w.write(message: [Array("not a header".utf8)]) }
+            try w.write(message: m.encode())
+        }
+        try w.finish()
+        return try RunFileReport.check(path: path)
+    }
+
+    func run(_ sequences: [UInt64], records: UInt64) -> [StreamMessage] {
+        [StreamMessage(runID: 5, sequence: 0, payload: .runStart(RunStart(producer: "t")))] + sequences.map { frames($0) } + [
+            StreamMessage(runID: 5, sequence: (sequences.max() ?? 0) + 1, payload: .endOfRun(EndOfRun(messages: records, records: records)))
+        ]
+    }
+
+    @Test func aCleanRunIsClean() throws {
+        let r = try report(run([1, 2, 3], records: 3))
+        #expect(r.isClean && r.messages == 5 && r.records == 3, "\(r.problems) \(r.malformed ?? "") \(r.messages)")
+    }
+
+    @Test func dropsDuplicatesReorderingsAndTotalsAreNamedWithTheirOffset() throws {
+        let dropped = try report(run([1, 3], records: 3))
+        #expect(dropped.problems.contains { $0.hasPrefix("byte ") && $0.contains("1 message(s) missing") }, "\(dropped.problems)")
+        #expect(dropped.problems.contains { $0.contains("says 3 records sent") })
+        let duplicated = try report(run([1, 2, 2, 3], records: 3))
+        #expect(duplicated.problems.contains { $0.contains("sequence 2 is a duplicate") }, "\(duplicated.problems)")
+        let reordered = try report(run([1, 3, 2], records: 3))
+        #expect(reordered.problems.contains { $0.contains("(reordered)") }, "\(reordered.problems)")
+        let noEnd = try report(Array(run([1, 2], records: 2).dropLast()))
+        #expect(noEnd.problems.contains { $0.contains("no end-of-run") })
+        let malformed = try report(run([1, 2], records: 2), garbageAt: 2)
+        #expect(malformed.malformed?.contains("message at byte ") == true, "\(malformed.malformed ?? "")")
+        #expect(!malformed.isClean)
+    }
+}

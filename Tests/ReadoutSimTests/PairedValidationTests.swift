@@ -153,4 +153,16 @@ import Testing
             try PairedValidation.load(npz: "/nonexistent/clusters.npz", shape: .smartPixels, thickness: 100)
         } throws: { ($0 as? PairedValidation.Invalid)?.description.hasPrefix("/nonexistent/clusters.npz") == true }
     }
+
+    /// Repeats that agree to rounding (x shifts at cotAlpha 0) have no spread to divide by:
+    /// the spread is then that of the tracks that do vary, not 1e14.
+    @Test func repeatsEqualToRoundingGiveNoSpread() {
+        var flat = PairedValidation.Summary(), varying = PairedValidation.Summary(), other = PairedValidation.Summary()
+        for x in [1e-15, 2e-15, 1e-15, 3e-15] { flat.add(x, reference: -2.9) }
+        for x in [-1.0, 1.0, 0.5, -0.5] { varying.add(x, reference: 0.3) }
+        for x in [-2.0, 0.0, 1.0, 1.0] { other.add(x, reference: -0.7) }
+        let s = PairedValidation.statistic("x_shift_um", [(-2.9, flat), (0.3, varying), (-0.7, other)])
+        let spread = try? #require(s.spread)
+        #expect(spread.map { $0 < 10 } == true, "spread \(String(describing: s.spread))")
+    }
 }

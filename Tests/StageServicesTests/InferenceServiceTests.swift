@@ -104,4 +104,104 @@ import ZeroMQ
         #expect(input[(4 * 21 + 7) * 2 + 1] == -5 && input[(4 * 21 + 7) * 2 + 0] == 3)
         #expect(input.filter { $0 != 0 }.count == 2)
     }
+
+    /// Runs the inference service on what `feed` sends (frames endpoint bound by the test),
+    /// returning its statistics, its log and the predictions stream's end-of-run.
+    func serve(model: QuantizedModel, feed: (inout StreamSender) throws -> Void) throws -> (InferenceStats, [String], EndOfRun?, Int) {
+        let ctx = try Context()
+        let name = UUID().uuidString
+        let config = InferenceService.Configuration(input: "inproc://f-\(name)", output: "connect:inproc://p-\(name)", idleTimeout: .seconds(30))
+        let result = SharedValue<InferenceStats?>(nil)
+        let logged = SharedValue<[String]>([])
+        var frames = try StreamSender(context: ctx, endpoint: "inproc://f-\(name)", pattern: .push, runID: 1)
+        var predictions = try StreamReceiver(context: ctx, endpoint: "bind:inproc://p-\(name)", pattern: .push)
+        let service = WorkerThread(name: "inference") {
+            var s = try! InferenceService(model: model, context: ctx, configuration: config)
+            s.log = { line in logged.value = logged.value + [line] }
+            result.value = try! s.run(stop: StopFlag())
+        }
+        try feed(&frames)
+        var endOfRun: EndOfRun?
+        var records = 0
+        while let m = try predictions.next(timeout: .seconds(60)) {
+            records += m.recordCount
+            if case .endOfRun(let e) = m.payload {
+                endOfRun = e
+                break
+            }
+        }
+        service.join()
+        return (try #require(result.value), logged.value, endOfRun, records)
+    }
+
+    static let codes4 = CodeFormat(bits: 4, signed: true)
+
+    /// A foreign end-of-run mid-stream (another run id, or another stream id) is counted and
+    /// ignored: the stage goes on to its own stream's end and balances.
+    @Test(arguments: [(UInt64(99), UInt32(0)), (UInt64(1), UInt32(7))])
+    func aForeignEndOfRunIsCountedAndIgnored(run: UInt64, stream: UInt32) throws {
+        var rng = SplitMix64(seed: 8)
+        let model = QuantizedModel.random(.smartPixels(slices: 2), using: &rng)
+        let (stats, log, eor, records) = try serve(model: model) { frames in
+            var source = TestPatternSource(shape: FrameShape(rows: 13, columns: 21, slices: 20), codeFormat: Self.codes4, seed: 3)
+            try frames.sendRunStart(RunStart(producer: "test"))
+            for m in 0..<4 { try frames.send(frames: source.batch(records: 10, firstBunchCrossing: UInt64(m * 10)), bunchCrossings: 10) }
+            let foreign = StreamMessage(runID: run, streamID: stream, sequence: 5, payload: .endOfRun(EndOfRun(messages: 1, records: 1)))
+            try frames.socket.send(multipart: foreign.encode())
+            for m in 4..<8 { try frames.send(frames: source.batch(records: 10, firstBunchCrossing: UInt64(m * 10)), bunchCrossings: 10) }
+            _ = try frames.sendEndOfRun(bunchCrossing: 80)
+        }
+        #expect(stats.foreignEndOfRuns == 1 && stats.events == 80 && records == 80)
+        #expect(log.contains { $0.contains("ignoring an end-of-run of run \(run), stream \(stream)") })
+        #expect(stats.imbalance.isEmpty, "\(stats.imbalance)")
+        #expect(eor?.records == 80 && eor?.losses == 0)
+    }
+
+    /// What a hop above lost travels down: the upstream's end-of-run says it missed 2 messages
+    /// and dropped 5 records; this stage's end-of-run says so too, and its run does not balance.
+    @Test func upstreamLossesTravelDown() throws {
+        var rng = SplitMix64(seed: 9)
+        let model = QuantizedModel.random(.smartPixels(slices: 2), using: &rng)
+        let (stats, _, eor, _) = try serve(model: model) { frames in
+            var source = TestPatternSource(shape: FrameShape(rows: 13, columns: 21, slices: 20), codeFormat: Self.codes4, seed: 3)
+            try frames.sendRunStart(RunStart(producer: "test"))
+            try frames.send(frames: source.batch(records: 10, firstBunchCrossing: 0), bunchCrossings: 10)
+            frames.noteInput(missed: 2)
+            frames.noteDropped(5)
+            _ = try frames.sendEndOfRun(bunchCrossing: 10)
+        }
+        #expect(eor?.missedInputs == 2 && eor?.droppedRecords == 5 && eor?.records == 10)
+        #expect(stats.imbalance.contains { $0.contains("hops upstream lost 5 records, 2 messages missed") }, "\(stats.imbalance)")
+    }
+
+    /// A front end sending slices 0 and 4 (readout-sim --slices 0,4) is not what a 2-slice
+    /// network was trained on (0 and 19): its frames are refused with the slices named, and
+    /// an input code with other constants than the model's is warned about by name.
+    @Test func runStartSlicesAndInputCodeAreChecked() throws {
+        var rng = SplitMix64(seed: 10)
+        var model = QuantizedModel.random(.smartPixels(slices: 2), using: &rng)
+        model.inputEncoding = InputEncoding(mean: 10, std: 1)
+        func frontEnd(_ slices: [Int], mean: Double) -> RunConfiguration {
+            RunConfiguration(
+                frontEnd: FrontEndDescription(
+                    mode: "library", geometry: "type2", pitchXUm: 50, pitchYUm: 12.5, thicknessUm: 100, biasV: -100, layer: "barrel", rateHz: 4e7,
+                    occupancy: 0.04, sliceIndices: slices, sliceTimesNs: slices.map(TimeSlices.timeNs(ofSlice:)), noiseE: 30, thresholdE: 400,
+                    thresholdDispersionE: 20, adc: ADCDescription(kind: "network", bits: 4, signed: true, inputEncoding: InputEncoding(mean: mean, std: 1)),
+                    seed: 1, batch: 10))
+        }
+        for (slices, mean, predicted) in [([0, 4], 10.0, 0), ([0, 19], 9.0, 10)] {
+            let (stats, _, _, records) = try serve(model: model) { frames in
+                var source = TestPatternSource(shape: FrameShape(rows: 13, columns: 21, slices: 2), codeFormat: Self.codes4, seed: 3)
+                try frames.sendRunStart(RunStart(producer: "readout-sim", configuration: frontEnd(slices, mean: mean)))
+                try frames.send(frames: source.batch(records: 10, firstBunchCrossing: 0), bunchCrossings: 10)
+                _ = try frames.sendEndOfRun(bunchCrossing: 10)
+            }
+            #expect(records == predicted)
+            if slices == [0, 4] {
+                #expect(stats.skippedRecords == 10 && stats.lastSkipReason?.contains("slices 0,4, not slice 19") == true, "\(stats.lastSkipReason ?? "")")
+            } else {
+                #expect(stats.warnings.contains { $0.contains("input code (mean 9.0") && $0.contains("not the model's (mean 10.0") }, "\(stats.warnings)")
+            }
+        }
+    }
 }

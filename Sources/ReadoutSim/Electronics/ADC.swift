@@ -45,19 +45,9 @@ public enum ADC: Sendable, Equatable {
         }
     }
 
-    @inline(__always)
-    public func code(_ q: Double) -> Int16 {
-        switch self {
-        case .flash(let t):
-            var n: Int16 = 0
-            for x in t where q >= x { n += 1 }
-            return n
-        case let .linear(bits, lsb):
-            return Int16(min(max((q / lsb).rounded(.down), 0), Double((1 << bits) - 1)))
-        case .networkInput(let e):
-            return Int16(e.code4(charge: q))
-        }
-    }
+    /// The code of charge `q` (electrons): the front end's own transfer (`ADCTransfer`), the
+    /// one implementation, at the front end's float precision.
+    public func code(_ q: Double) -> Int16 { ADCTransfer(self).code(Float(q)) }
 }
 
 /// An `ADC` unpacked for the per-pixel loop: plain stored values, no enum payload to copy.
@@ -78,7 +68,6 @@ struct ADCTransfer: Sendable {
         }
     }
 
-    /// Same codes as `ADC.code`.
     @inline(__always)
     func code(_ q: Float) -> Int16 {
         switch kind {

@@ -207,7 +207,10 @@ public enum PairedValidation {
             return (x.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(x.count - 1)).squareRoot()
         }
         let differences = pairs.map { $0.reference - $0.ours.mean }, pits = pairs.map(\.ours.pit)
-        let standardized = pairs.compactMap { p in p.ours.deviation.flatMap { $0 > 0 ? (p.reference - p.ours.mean) / $0 : nil } }
+        // A track whose repeats agree to rounding has no spread to divide by (x shifts at
+        // cotAlpha 0 differ by 1e-15 um): below 1e-9 of the observable's scale counts as none.
+        let scale = pairs.reduce(0) { max($0, abs($1.reference), abs($1.ours.mean)) }
+        let standardized = pairs.compactMap { p in p.ours.deviation.flatMap { $0 > 1e-9 * scale ? (p.reference - p.ours.mean) / $0 : nil } }
         let n = Double(pairs.count).squareRoot(), repeats = mean(pairs.map(\.ours.count))
         return Statistic(
             name: name, reference: mean(pairs.map(\.reference)), simulated: mean(pairs.map(\.ours.mean)), difference: mean(differences),

@@ -138,17 +138,17 @@ public struct InferenceService: ~Copyable {
             }
             if clock.now - lastProgress > .seconds(1) {
                 lastProgress = clock.now
-                stats.update(latency, receiver.stats, seconds: (clock.now - start).seconds)
+                stats.update(latency, inputStats, seconds: (clock.now - start).seconds)
                 progress(stats)
             }
         }
         if stop.isStopped { stats.stopReason = "signal" }
         if sender.stalled { stats.stopReason = "output blocked for the idle timeout" }
-        stats.update(latency, receiver.stats, seconds: (clock.now - start).seconds)
+        stats.update(latency, inputStats, seconds: (clock.now - start).seconds)
         // The hops above: their losses travel down with this stage's own.
         let up = stats.upstreamEndOfRun ?? EndOfRun()
         let lostInTransit = stats.upstreamEndOfRun.map { $0.records > stats.upstreamRecordsReceived ? $0.records - stats.upstreamRecordsReceived : 0 } ?? 0
-        sender.noteInput(malformed: receiver.stats.malformed + up.malformedInputs, missed: receiver.stats.missing + up.missedInputs)
+        sender.noteInput(malformed: receiver.stats.malformed + up.malformedInputs, missed: inputStats.missing + up.missedInputs)
         sender.noteDropped(up.droppedRecords + lostInTransit + stats.skippedRecords)
         let (eor, delivered) = try sender.sendEndOfRun(bunchCrossing: bunchCrossing)
         stats.endOfRunDelivered = delivered
@@ -185,6 +185,14 @@ public struct InferenceService: ~Copyable {
     private mutating func note(_ warning: String) {
         stats.warnings.append(warning)
         log(warning)
+    }
+
+    /// The receiver's counts, with gaps only of the stream this stage serves (a foreign
+    /// stream's sequence numbers say nothing of what this stage missed).
+    private var inputStats: ReceiverStats {
+        var r = receiver.stats
+        if let upstream, let account = receiver.accounts[upstream] { r.missing = account.tracker.missing }
+        return r
     }
 
     private func runConfiguration(upstream s: RunStart) -> RunConfiguration {
