@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 import Foundation
 import OnPixelInference
 import ReadoutProtocol
@@ -55,6 +56,7 @@ struct ImportKeras: ParsableCommand {
         if (encodingMean == nil) != (encodingStd == nil) { throw ValidationError("--encoding-mean and --encoding-std go together") }
         if let s = encodingStd, !(s > 0) { throw ValidationError("--encoding-std must be positive, got \(s)") }
         guard positiveDivisor > 0, negativeDivisor > 0 else { throw ValidationError("the divisors must be positive") }
+        try OutputPath.check(out, flag: "--out")
     }
 
     func run() throws {
@@ -76,7 +78,7 @@ struct ImportKeras: ParsableCommand {
         do { report = try KerasImport.model(from: file, slices: slices, name: modelName, inputEncoding: encoding) } catch {
             throw ValidationError("\(weights): \(error)")
         }
-        try ModelFile.save(report.model, path: out)
+        try OutputPath.write(try ModelFile.encode(report.model), to: out, flag: "--out")
         let a = report.model.architecture
         print("\(weights) -> \(out): \(a.slices) slices, \(a.filters) filters, dense \(a.hidden + [a.outputs]), \(a.parameterCount) parameters")
         for line in report.mapping { print("  \(line)") }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 import Foundation
 import OnPixelInference
 
@@ -30,6 +31,10 @@ struct Infer: ParsableCommand {
     @Flag(help: "Also run the float reference on every event and fail on any difference.")
     var checkReference = false
 
+    func validate() throws {
+        try OutputPath.check(outputs, flag: "--outputs")
+    }
+
     func run() throws {
         let m: QuantizedModel
         do { m = try ModelFile.load(path: model) } catch { throw ValidationError("--model \(error)") }
@@ -51,9 +56,7 @@ struct Infer: ParsableCommand {
                 }
             }
         }
-        do { try NetworkInputFile.bytes(values).write(to: URL(fileURLWithPath: outputs)) } catch {
-            throw ValidationError("--outputs \(outputs): \(error.localizedDescription)")
-        }
+        try OutputPath.write(NetworkInputFile.bytes(values), to: outputs, flag: "--outputs")
         print("\(n) events -> \(outputs)\(checkReference ? " (float reference agrees on all)" : "")")
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 import OnPixelInference
 import Randomness
 
@@ -22,14 +23,18 @@ struct MakeModel: ParsableCommand {
     @Option(help: "Output path.")
     var out: String
 
-    func run() throws {
+    func validate() throws {
         guard (1...255).contains(slices) else { throw ValidationError("--slices must be 1...255, got \(slices)") }
         guard (1...64).contains(filters) else { throw ValidationError("--filters must be 1...64, got \(filters)") }
+        try OutputPath.check(out, flag: "--out")
+    }
+
+    func run() throws {
         var rng = SplitMix64(seed: seed)
         var m = QuantizedModel.random(.smartPixels(slices: slices, filters: filters), using: &rng)
         m.name = "random-\(slices)slice-seed\(seed)"
         try m.validate()
-        try ModelFile.save(m, path: out)
+        try OutputPath.write(try ModelFile.encode(m), to: out, flag: "--out")
         print("wrote \(out): \(m.architecture.parameterCount) parameters, \(m.architecture.multiplyAccumulates) MACs per event (random weights)")
     }
 }

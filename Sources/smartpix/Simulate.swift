@@ -42,6 +42,7 @@ struct Simulate: ParsableCommand {
             throw ValidationError("--cot-alpha and --cot-beta must be within +-20")
         }
         guard momentum > 0, momentum.isFinite else { throw ValidationError("--momentum must be positive GeV, got \(momentum)") }
+        try OutputPath.check(out + "-charge.npy", flag: "--out")
     }
 
     func run() throws {
@@ -60,8 +61,8 @@ struct Simulate: ParsableCommand {
             charges += charge
         }
         let shape = sim.shape
-        try NumPyArray(float32: charges, shape: [count, shape.slices, shape.rows, shape.columns]).npy.write(to: URL(fileURLWithPath: out + "-charge.npy"))
-        try NumPyArray(float32: labels, shape: [count, TruthLabel.count]).npy.write(to: URL(fileURLWithPath: out + "-labels.npy"))
+        try OutputPath.write(NumPyArray(float32: charges, shape: [count, shape.slices, shape.rows, shape.columns]).npy, to: out + "-charge.npy", flag: "--out")
+        try OutputPath.write(NumPyArray(float32: labels, shape: [count, TruthLabel.count]).npy, to: out + "-labels.npy", flag: "--out")
         print(
             "wrote \(out)-charge.npy and \(out)-labels.npy (\(count) clusters, \(g), \(settings.sensor.conditions); \(PhysicsModelOptions.describe(settings, implants: false)))"
         )

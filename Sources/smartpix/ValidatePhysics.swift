@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 import Foundation
 import Plots
 import ReadoutSim
@@ -68,6 +69,7 @@ struct ValidatePhysics: ParsableCommand {
     var json = false
 
     func validate() throws {
+        try OutputPath.check(plot, flag: "--plot")
         if let count, !(1...1_000_000).contains(count) { throw ValidationError("--count must be 1 to 1000000, got \(count)") }
         if let repeats, !(2...100_000).contains(repeats) { throw ValidationError("--repeats must be 2 to 100000, got \(repeats)") }
         if paired {
@@ -202,7 +204,7 @@ struct ValidatePhysics: ParsableCommand {
 
     /// Writes an SVG figure for --plot, naming the file when it cannot.
     func writeFigure(_ svg: String, to path: String) throws {
-        do { try svg.write(toFile: path, atomically: true, encoding: .utf8) } catch { throw ValidationError("--plot \(path): \(error.localizedDescription)") }
+        try OutputPath.write(Data(svg.utf8), to: path, flag: "--plot")
     }
 
     struct PairedReport: Encodable {
