@@ -12,6 +12,11 @@ import StageServices
 /// stands is never imported; a missing package (numpy, pandas, ...) is said in one line with
 /// the command that installs it.
 enum PythonHelper {
+    /// The helper could not run or failed: one line, no usage text (it is not a usage error).
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
     static let sourceRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     static var environment: [String: String] { ProcessInfo.processInfo.environment }
@@ -22,14 +27,15 @@ enum PythonHelper {
         if let c = environment["SMARTPIX_CLIENTS"] { candidates.append(c) }
         candidates.append(sourceRoot.appendingPathComponent("clients/python").path)
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        candidates.append(executable.deletingLastPathComponent().appendingPathComponent("../../clients/python").standardizedFileURL.path)
+        candidates.append(
+            executable.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("clients/python").path)
         return candidates.first { FileManager.default.fileExists(atPath: $0 + "/smartpix/__init__.py") }
     }
 
     static var interpreter: String? {
         if let p = environment["SMARTPIX_PYTHON"] { return p }
         if let c = clients {
-            let venv = URL(fileURLWithPath: c).appendingPathComponent("../../.venv/bin/python").standardizedFileURL.path
+            let venv = URL(fileURLWithPath: c).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".venv/bin/python").path
             if FileManager.default.isExecutableFile(atPath: venv) { return venv }
         }
         for folder in (environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
@@ -71,12 +77,12 @@ enum PythonHelper {
     /// own message (stderr) and what to install.
     static func run(_ module: String, _ arguments: [String], purpose: String) throws -> Data {
         guard let clients else {
-            throw ValidationError(
-                "\(purpose) needs the smartpix Python package (clients/python of the source tree), which is not at \(sourceRoot.path): set SMARTPIX_CLIENTS=/path/to/clients/python"
+            throw Failure(
+                description: "\(purpose) needs the smartpix Python package (clients/python of the source tree), which is not at \(sourceRoot.path): set SMARTPIX_CLIENTS=/path/to/clients/python"
             )
         }
         guard let interpreter else {
-            throw ValidationError("\(purpose) needs Python 3: none on the PATH; install python3 or set SMARTPIX_PYTHON=/path/to/python3")
+            throw Failure(description: "\(purpose) needs Python 3: none on the PATH; install python3 or set SMARTPIX_PYTHON=/path/to/python3")
         }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: interpreter)
@@ -84,7 +90,7 @@ enum PythonHelper {
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
-        do { try p.run() } catch { throw ValidationError("\(purpose) needs Python (\(interpreter)): \(error.localizedDescription)") }
+        do { try p.run() } catch { throw Failure(description: "\(purpose) needs Python (\(interpreter)): \(error.localizedDescription)") }
         // Read both pipes while the helper runs (a large output would otherwise block it).
         let errorData = SharedValue<Data?>(nil)
         let reader = WorkerThread(name: "python stderr") { errorData.value = err.fileHandleForReading.readDataToEndOfFile() }
@@ -93,7 +99,7 @@ enum PythonHelper {
         reader.join()
         guard p.terminationStatus == 0 else {
             let message = String(decoding: errorData.value ?? Data(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw ValidationError("\(purpose): \(message.isEmpty ? "the Python helper failed (exit \(p.terminationStatus))" : message)")
+            throw Failure(description: "\(purpose): \(message.isEmpty ? "the Python helper failed (exit \(p.terminationStatus))" : message)")
         }
         return data
     }

@@ -204,3 +204,63 @@ def test_import_refuses_a_file_that_does_not_fit(tmp_path):
     not_hdf5.write_text("hello")
     code, _, err = run(["import-keras", str(not_hdf5), "--slices", "2", "--out", str(tmp_path / "m.json"), "--encoding-mean", "9", "--encoding-std", "3"])
     assert code != 0 and "not a readable Keras weights file" in err
+
+
+def test_export_is_whole_electrons_with_momentum_components(tmp_path):
+    code, _, err = run(["export-dataset", "--events", "200", "--out", str(tmp_path), "--tag", "w", "--seed", "5"])
+    assert code == 0, err
+    x = pd.read_parquet(tmp_path / "recon3D_w.parquet").to_numpy()
+    labels = pd.read_parquet(tmp_path / "labels_w.parquet")
+    # Whole electrons as PixelAV writes them: sub-electron induction is not a hit.
+    assert np.array_equal(x, np.round(x)) and np.all(np.abs(x[x != 0]) >= 1)
+    # n_x, n_y, n_z are momentum components in GeV: |p| = |pT| cosh(eta), with cotAlpha = sinh(eta)
+    # for barrel tracks from the origin (physics.md).
+    p = np.sqrt(labels["n_x"] ** 2 + labels["n_y"] ** 2 + labels["n_z"] ** 2)
+    assert np.allclose(p, labels["pt"].abs() * np.sqrt(1 + labels["cotAlpha"] ** 2), rtol=1e-4)
+    assert np.allclose(labels["cotBeta"], labels["n_y"] / labels["n_z"], rtol=1e-4, atol=1e-6)
+
+
+def test_python_helper_never_imports_from_the_working_directory(tmp_path):
+    """A `smartpix/` folder where the user stands must not be executed by the helper."""
+    planted = tmp_path / "smartpix"
+    planted.mkdir()
+    marker = tmp_path / "planted-code-ran"
+    code_text = f"open({str(marker)!r}, 'w').write('ran')\n"
+    (planted / "__init__.py").write_text(code_text)
+    (planted / "parquet.py").write_text(code_text)
+    r = subprocess.run([SMARTPIX, "export-dataset", "--events", "20", "--out", "out", "--tag", "x"], cwd=tmp_path,
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert not marker.exists()
+    assert (tmp_path / "out" / "recon3D_x.parquet").exists()
+
+
+def test_python_helper_names_a_missing_package_in_one_line(tmp_path):
+    bare = tmp_path / "bare"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True, timeout=120)
+    env = dict(os.environ, SMARTPIX_PYTHON=str(bare / "bin" / "python"))
+    weights = tmp_path / "w.h5"
+    weights.write_bytes(b"\x89HDF\r\n\x1a\n")
+    r = subprocess.run([SMARTPIX, "import-keras", str(weights), "--slices", "2", "--out", str(tmp_path / "m.json"),
+                        "--encoding-mean", "9", "--encoding-std", "3"], capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode != 0
+    assert "Traceback" not in r.stderr, r.stderr
+    assert "'numpy' is missing" in r.stderr and "pip install -r" in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_a_failed_export_leaves_no_parquet_file(tmp_path, monkeypatch):
+    from smartpix import parquet
+    calls = []
+    real = pd.DataFrame.to_parquet
+
+    def failing(self, path, *args, **kwargs):
+        calls.append(path)
+        if len(calls) == 2:
+            raise OSError("disk full (simulated)")
+        return real(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", failing)
+    with pytest.raises(OSError):
+        parquet.write(np.zeros((3, 20, 13, 21), np.float32), np.zeros((3, 13), np.float32), str(tmp_path), "t")
+    assert len(calls) == 2 and os.listdir(tmp_path) == []
