@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ReadoutProtocol
 
 /// Files a command writes, named by a flag: checked before any work starts (a run must not
 /// end in an unwritable path), and written whole or not at all (a temporary name in the same
@@ -39,9 +40,7 @@ public enum OutputPath {
 
     /// Writes `data` to `path` atomically.
     public static func write(_ data: Data, to path: String, flag: String) throws {
-        do { try data.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            throw ValidationError("\(flag) \(path): \(describe(error))")
-        }
+        do { try WholeFile.write(data, to: path) } catch { throw ValidationError("\(flag) \(error)") }
     }
 
     /// Writes `value` as pretty, key-sorted JSON, atomically.
@@ -49,15 +48,5 @@ public enum OutputPath {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         try write(try encoder.encode(value), to: path, flag: flag)
-    }
-
-    /// The system's reason, not Foundation's wrapper text.
-    public static func describe(_ error: any Error) -> String {
-        let e = error as NSError
-        if let underlying = e.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(underlying.code)))
-        }
-        if e.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(e.code))) }
-        return e.localizedDescription
     }
 }

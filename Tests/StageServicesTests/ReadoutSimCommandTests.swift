@@ -129,8 +129,8 @@ import ZeroMQ
               "charge_fraction": [\(fractions)], "x_size": 1.06, "y_size": 3.24, "y_shift_um": -14.6, "x_shift_um": 2.5,
               "min_neighbour": -236}]
             """
-        try withReference.write(toFile: dir + "/with.json", atomically: true, encoding: .utf8)
-        try #"[{"cot_alpha": 1, "cot_beta": 0, "count": 10}]"#.write(toFile: dir + "/without.json", atomically: true, encoding: .utf8)
+        try withReference.write(toFile: dir + "/with.json", atomically: false, encoding: .utf8)
+        try #"[{"cot_alpha": 1, "cot_beta": 0, "count": 10}]"#.write(toFile: dir + "/without.json", atomically: false, encoding: .utf8)
         let (p, out, err) = try Self.launch(["validate-physics", "--conditions", dir + "/with.json", "--plot", dir + "/v.svg"], program: smartpix)
         let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)

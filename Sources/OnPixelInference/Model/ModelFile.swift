@@ -165,7 +165,7 @@ public enum ModelFile {
     }
 
     public static func save(_ model: QuantizedModel, path: String) throws {
-        try encode(model).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try WholeFile.write(encode(model), to: path)
     }
 }
 
