@@ -8,9 +8,10 @@ source "$root/scripts/lib/ensure-deps.sh"
 ensure_libzmq
 ensure_python_env "$root"
 cd "$root"
-# pytest's temporary folders go here and leave with it: the suite leaves nothing in /tmp.
+# Temporary files go here and leave with it (SwiftPM's test runner leaves five
+# TemporaryDirectory.* folders per run; pytest its folders): the suite leaves nothing in /tmp.
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/smartpix-test.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
 swift build --build-tests
-swift test --skip-build --parallel
-SMARTPIX="$root/.build/debug/smartpix" "$root/.venv/bin/python" -m pytest -q -p no:cacheprovider --basetemp "$scratch/pytest" clients/python/tests
+TMPDIR="$scratch" swift test --skip-build --parallel
+TMPDIR="$scratch" SMARTPIX="$root/.build/debug/smartpix" "$root/.venv/bin/python" -m pytest -q -p no:cacheprovider --basetemp "$scratch/pytest" clients/python/tests

@@ -183,8 +183,8 @@ struct ReadoutSimCommand: ParsableCommand {
     /// --slices as indices of the 20 simulated slices.
     func keptSlices() throws -> [Int] {
         switch slices {
-        case "2": return [0, 19]
-        case "20": return Array(0..<20)
+        case "2": return TimeSlices.network(channels: 2)!
+        case "20": return TimeSlices.network(channels: 20)!
         default:
             let parts = slices.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard parts.count > 1 || slices.contains(","), parts.allSatisfy({ $0 != nil }) else {

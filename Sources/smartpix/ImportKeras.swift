@@ -69,7 +69,7 @@ struct ImportKeras: ParsableCommand {
         } else {
             var settings = FrameSourceSettings()
             settings.simulation.sensor = try Sensor(geometry: .named(geometry))
-            settings.keptSlices = slices == 2 ? [0, 19] : Array(0..<20)
+            settings.keptSlices = TimeSlices.network(channels: slices)!
             let fitted = try settings.fittedInputEncoding()
             encoding = InputEncoding(mean: fitted.mean, std: fitted.std, positiveDivisor: positiveDivisor, negativeDivisor: negativeDivisor)
         }

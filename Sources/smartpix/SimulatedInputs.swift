@@ -13,7 +13,7 @@ enum SimulatedInputs {
         settings.mode = .physics
         settings.seed = seed
         settings.occupancy = 1
-        settings.keptSlices = a.slices == 2 ? [0, 19] : Array(0..<a.slices)
+        settings.keptSlices = TimeSlices.network(channels: a.slices) ?? Array(0..<a.slices)
         settings.frontEnd.adc = .networkInput(try model.inputEncoding ?? settings.fittedInputEncoding())
         let source = try FrameSource(settings)
         let pixels = a.rows * a.columns

@@ -1,5 +1,6 @@
 import Foundation
 import Randomness
+import ReadoutProtocol
 
 /// Clusters per second on one core: the full chain (barrel tracks with the minimum-bias pT
 /// spectrum, deposition, drift, induction with 20 slices, front end) and library draws
@@ -52,7 +53,7 @@ public struct SimulationBenchmark: Sendable {
 
         progress?("library: simulating \(grid.entries) grid clusters on all cores")
         let t1 = ContinuousClock.now
-        let library = try ClusterLibrary(simulator: simulator, grid: grid, keptSlices: [0, 19], seed: seed)
+        let library = try ClusterLibrary(simulator: simulator, grid: grid, keptSlices: TimeSlices.network(channels: 2)!, seed: seed)
         let buildSeconds = (ContinuousClock.now - t1).seconds
 
         progress?("library: \(libraryClusters) draws")

@@ -46,7 +46,7 @@ def test_live_stream_decodes_exactly(tmp_path, bits, signed, slices):
     assert kinds == ["run-start"] + ["frames"] * 12 + ["end-of-run"]
     assert [m.sequence for m in messages] == list(range(14))
     assert all(m.run_id == 99 for m in messages)
-    assert messages[0].configuration["seed"] == 7
+    assert messages[0].configuration["test_pattern"]["seed"] == 7
 
     frames = [m for m in messages if m.kind == "frames"]
     pixels = 13 * 21 * slices
