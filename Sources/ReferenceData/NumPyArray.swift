@@ -74,6 +74,7 @@ public struct NumPyArray: Sendable {
     }
 
     public func int32() throws(Invalid) -> [Int32] { try values(Int32.self, "<i4") }
+    public func int8() throws(Invalid) -> [Int8] { try values(Int8.self, "|i1") }
     public func float32() throws(Invalid) -> [Float] { try values(Float.self, "<f4") }
     public func float64() throws(Invalid) -> [Double] { try values(Double.self, "<f8") }
 
@@ -95,6 +96,14 @@ extension NumPyArray {
         precondition(values.count == shape.reduce(1, *), "\(values.count) values for shape \(shape)")
         self.shape = shape
         descr = "<f4"
+        bytes = values.withUnsafeBytes { Data($0) }
+    }
+
+    /// An int8 array, for writing.
+    public init(int8 values: [Int8], shape: [Int]) {
+        precondition(values.count == shape.reduce(1, *), "\(values.count) values for shape \(shape)")
+        self.shape = shape
+        descr = "|i1"
         bytes = values.withUnsafeBytes { Data($0) }
     }
 

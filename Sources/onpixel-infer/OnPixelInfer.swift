@@ -33,8 +33,8 @@ struct OnPixelInfer: ParsableCommand {
             """
     )
 
-    @Option(help: "Model file (docs/model-format.md).")
-    var model: String
+    @Option(help: "Model: a name in models/ (smartpix models lists them) or a model file (docs/model-format.md).")
+    var model = ModelCatalog.defaultName
 
     @Option(help: "Frames endpoint; connects unless prefixed bind:.")
     var input = "tcp://127.0.0.1:5555"
@@ -87,8 +87,7 @@ struct OnPixelInfer: ParsableCommand {
     }
 
     func run() throws {
-        let m: QuantizedModel
-        do { m = try ModelFile.load(path: model) } catch { throw ValidationError("--model \(error)") }
+        let m = try ModelCatalog.load(model, flag: "--model").model
         installStopSignals()
         let context = try Context()
         let config = InferenceService.Configuration(

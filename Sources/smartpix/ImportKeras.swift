@@ -60,9 +60,6 @@ struct ImportKeras: ParsableCommand {
     }
 
     func run() throws {
-        let json = try PythonHelper.run("smartpix.keras_weights", [weights], purpose: "reading \(weights)")
-        let file: KerasWeights
-        do { file = try JSONDecoder().decode(KerasWeights.self, from: json) } catch { throw ValidationError("\(weights): unexpected helper output (\(error))") }
         let encoding: InputEncoding
         if let m = encodingMean, let s = encodingStd {
             encoding = InputEncoding(mean: m, std: s, positiveDivisor: positiveDivisor, negativeDivisor: negativeDivisor)
@@ -74,10 +71,7 @@ struct ImportKeras: ParsableCommand {
             encoding = InputEncoding(mean: fitted.mean, std: fitted.std, positiveDivisor: positiveDivisor, negativeDivisor: negativeDivisor)
         }
         let modelName = name ?? URL(fileURLWithPath: weights).deletingPathExtension().lastPathComponent
-        let report: KerasImport.Report
-        do { report = try KerasImport.model(from: file, slices: slices, name: modelName, inputEncoding: encoding) } catch {
-            throw ValidationError("\(weights): \(error)")
-        }
+        let report = try Self.importModel(weights: weights, slices: slices, name: modelName, encoding: encoding)
         try OutputPath.write(try ModelFile.encode(report.model), to: out, flag: "--out")
         let a = report.model.architecture
         print("\(weights) -> \(out): \(a.slices) slices, \(a.filters) filters, dense \(a.hidden + [a.outputs]), \(a.parameterCount) parameters")
@@ -90,5 +84,16 @@ struct ImportKeras: ParsableCommand {
             String(
                 format: "  input encoding: mean %.4f, std %.4f%@", encoding.mean, encoding.std,
                 encodingMean == nil ? " (fitted on simulated \(geometry) clusters)" : ""))
+    }
+
+    /// The one way a Keras weights file becomes a model (import-keras and train): the helper
+    /// reads the HDF5, `KerasImport` maps and quantizes it as QKeras does.
+    static func importModel(weights: String, slices: Int, name: String, encoding: InputEncoding) throws -> KerasImport.Report {
+        let json = try PythonHelper.run("smartpix.keras_weights", [weights], purpose: "reading \(weights)")
+        let file: KerasWeights
+        do { file = try JSONDecoder().decode(KerasWeights.self, from: json) } catch { throw ValidationError("\(weights): unexpected helper output (\(error))") }
+        do { return try KerasImport.model(from: file, slices: slices, name: name, inputEncoding: encoding) } catch {
+            throw ValidationError("\(weights): \(error)")
+        }
     }
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
+import CommandLineSupport
 import Foundation
 import OnPixelInference
-import Randomness
 import ReadoutProtocol
 import ReadoutSim
 import StageServices
@@ -16,9 +16,9 @@ struct Pipeline: ParsableCommand {
             the first and last of 20 slices) streams over inproc PUSH/PULL to the inference stage \
             (onpixel-infer's service, integer engine), whose prediction batches go over inproc to a \
             consumer. The run ends with end-of-run totals at each hop; the command exits 0 when \
-            every cluster produced got exactly one prediction, 3 otherwise. Without --model the \
-            network has random (untrained) weights of the seed architecture: the chain's data flow, \
-            clock and integer arithmetic are real, its predictions are not physics. SIGINT or \
+            every cluster produced got exactly one prediction, 3 otherwise. The network is the \
+            shipped trained model type2-2slice unless --model names another (a name in models/ \
+            or a model file); the front end emits its input code with the model's constants. SIGINT or \
             SIGTERM stops the front end: what it produced is still inferred and accounted for, \
             and the totals are printed (exit 0 when they balance).
             """
@@ -30,13 +30,13 @@ struct Pipeline: ParsableCommand {
     @Option(help: "Front end: library or physics.")
     var mode: FrameSourceSettings.Mode = .library
 
-    @Option(help: "Model file (docs/model-format.md) with 2 slices; default: random weights.")
-    var model: String?
+    @Option(help: "Model with 2 slices: a name in models/ (smartpix models) or a model file.")
+    var model = ModelCatalog.defaultName
 
     @Option(help: "Inference threads.")
     var threads = 1
 
-    @Option(help: "Seed of the simulation and of the random model.")
+    @Option(help: "Seed of the simulation.")
     var seed: UInt64 = 1
 
     func validate() throws {
@@ -49,15 +49,9 @@ struct Pipeline: ParsableCommand {
         var settings = FrameSourceSettings()
         settings.mode = mode
         settings.seed = seed
-        var network: QuantizedModel
-        if let model {
-            do { network = try ModelFile.load(path: model) } catch { throw ValidationError("--model \(error)") }
-            guard network.architecture.slices == 2 else {
-                throw ValidationError("--model: the pipeline sends 2 slices; the model takes \(network.architecture.slices)")
-            }
-        } else {
-            var rng = SplitMix64(seed: seed)
-            network = QuantizedModel.random(.smartPixels(slices: 2), using: &rng)
+        var network = try ModelCatalog.load(model, flag: "--model").model
+        guard network.architecture.slices == 2 else {
+            throw ValidationError("--model: the pipeline sends 2 slices; the model takes \(network.architecture.slices)")
         }
         // The front end emits the network's input code with the model's constants.
         let encoding = try network.inputEncoding ?? settings.fittedInputEncoding()

@@ -74,8 +74,9 @@ enum PythonHelper {
     }
 
     /// Runs the module with `arguments`, returning stdout; a failure throws with the helper's
-    /// own message (stderr) and what to install.
-    static func run(_ module: String, _ arguments: [String], purpose: String) throws -> Data {
+    /// own message (stderr) and what to install. With `echo`, the helper's stderr (its
+    /// progress) is passed on line by line as it comes; a failure then quotes its last lines.
+    static func run(_ module: String, _ arguments: [String], purpose: String, echo: Bool = false) throws -> Data {
         guard let clients else {
             throw Failure(
                 description: "\(purpose) needs the smartpix Python package (clients/python of the source tree), which is not at \(sourceRoot.path): set SMARTPIX_CLIENTS=/path/to/clients/python"
@@ -93,7 +94,20 @@ enum PythonHelper {
         do { try p.run() } catch { throw Failure(description: "\(purpose) needs Python (\(interpreter)): \(error.localizedDescription)") }
         // Read both pipes while the helper runs (a large output would otherwise block it).
         let errorData = SharedValue<Data?>(nil)
-        let reader = WorkerThread(name: "python stderr") { errorData.value = err.fileHandleForReading.readDataToEndOfFile() }
+        let reader = WorkerThread(name: "python stderr") {
+            guard echo else {
+                errorData.value = err.fileHandleForReading.readDataToEndOfFile()
+                return
+            }
+            var tail = Data()
+            while true {
+                let chunk = err.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                FileHandle.standardError.write(chunk)
+                tail = (tail + chunk).suffix(4000)
+            }
+            errorData.value = tail
+        }
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         reader.join()

@@ -24,7 +24,7 @@ ensure_python_env() {
   if [[ ! -x $venv/bin/python ]]; then
     python3 -m venv "$venv" 2>/dev/null || { apt_install python3-venv && python3 -m venv "$venv"; }
   fi
-  if ! "$venv/bin/python" -c "import zmq, numpy, pytest, h5py, pandas, pyarrow" 2>/dev/null; then
+  if ! "$venv/bin/python" -c "import zmq, numpy, pytest, h5py, pandas, pyarrow, qkeras" 2>/dev/null; then
     "$venv/bin/pip" install -q --disable-pip-version-check -r "$root/clients/python/requirements.txt"
   fi
 }

@@ -117,3 +117,16 @@ extension QuantizedModel {
         _ = try IntegerPlan(self)  // alignment and accumulator bounds
     }
 }
+
+extension QuantizedModel {
+    /// Every weight tensor by name, with how many of its codes are 0 (what a chip need not
+    /// store or multiply).
+    public var codeTensors: [(name: String, zero: Int, total: Int)] {
+        var tensors: [(String, [Int32])] = [
+            ("depthwise_kernel", depthwise), ("pointwise_kernel", pointwise), ("separable_bias", separableBias), ("conv_kernel", convKernel),
+            ("conv_bias", convBias),
+        ]
+        for (i, d) in dense.enumerated() { tensors += [("dense_\(i)_kernel", d.kernel), ("dense_\(i)_bias", d.bias)] }
+        return tensors.map { ($0.0, $0.1.filter { $0 == 0 }.count, $0.1.count) }
+    }
+}

@@ -1,0 +1,115 @@
+import ArgumentParser
+import CommandLineSupport
+import Foundation
+import OnPixelInference
+import ReadoutProtocol
+import ReadoutSim
+
+/// Resolution and calibration of a network as the chip computes it: residuals and pulls of
+/// the integer engine's predictions against truth.
+struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Residuals and pulls of a model, evaluated with the integer engine on a fresh simulated test sample.",
+        discussion: """
+            Simulates --events clusters exactly as readout-sim publishes them (physics mode, \
+            barrel, minimum-bias pT, the front end's defaults, the network's input code with the \
+            model's constants), from a seed no training set uses (--seed, default 7), runs the \
+            integer engine and compares with truth. Residual = prediction - truth (x and y in um); \
+            its sigma is the standard deviation; pull = residual / predicted sigma (from the \
+            predicted covariance L L^T), whose width is 1 for a calibrated network. Printed \
+            overall and binned in |cotBeta| and in pT; sparsity is the fraction of weights whose \
+            code is 0 in the integer model, per layer and overall. --json prints one object: \
+            residual_sigma and pull_sigma (keys x, y, cot_alpha, cot_beta; x and y in um), \
+            residual_mean, sparsity, layer_sparsity, events, model.
+            """
+    )
+
+    @Option(help: "Model: a name in models/ (smartpix models) or a model file.")
+    var model: String
+
+    @Option(help: "Test clusters to simulate.")
+    var events = 100_000
+
+    @Option(help: "Seed of the test sample (training data uses 1-3 by default).")
+    var seed: UInt64 = 7
+
+    @Option(help: "Geometry of the test sample (default: the model's, from its name, else type2).")
+    var geometry: String?
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    func validate() throws {
+        guard (100...10_000_000).contains(events) else { throw ValidationError("--events must be 100 to 10000000, got \(events)") }
+    }
+
+    func run() throws {
+        let (path, m) = try ModelCatalog.load(model, flag: "--model")
+        guard let encoding = m.inputEncoding else { throw ValidationError("--model \(path): the model file has no input encoding constants") }
+        let g = geometry ?? ModelCatalog.geometry(ofName: m.name) ?? "type2"
+        var settings = try TrainingData.settings(geometry: g, slices: m.architecture.slices, seed: seed, encoding: encoding)
+        settings.seed = seed
+        let set = try TrainingSet.make(settings, count: events)
+        let result = try ModelEvaluation.run(m, inputs: set.inputs, truth: set.truth, count: set.count)
+        if json {
+            try printJSON(EvaluationSummary(result, model: m.name, geometry: g))
+            return
+        }
+        print("\(m.name) on \(events) simulated \(g) clusters (seed \(seed)), integer engine")
+        print(EvaluationSummary.table(result))
+    }
+}
+
+/// `smartpix evaluate --json`.
+struct EvaluationSummary: Codable {
+    struct Quantities: Codable {
+        var x: Double, y: Double, cotAlpha: Double, cotBeta: Double
+        init(_ v: [Double]) { (x, y, cotAlpha, cotBeta) = (v[0], v[1], v[2], v[3]) }
+        enum CodingKeys: String, CodingKey { case x, y, cotAlpha = "cot_alpha", cotBeta = "cot_beta" }
+    }
+    struct Bin: Codable {
+        var low: Double, high: Double, events: Int
+        var residualSigma: Quantities, pullSigma: Quantities
+        enum CodingKeys: String, CodingKey { case low, high, events, residualSigma = "residual_sigma", pullSigma = "pull_sigma" }
+    }
+    var model: String, geometry: String, events: Int
+    var residualSigma: Quantities, residualMean: Quantities, pullSigma: Quantities
+    var sparsity: Double
+    var layerSparsity: [String: Double]
+    var byAbsCotBeta: [Bin], byPt: [Bin]
+
+    enum CodingKeys: String, CodingKey {
+        case model, geometry, events, residualSigma = "residual_sigma", residualMean = "residual_mean", pullSigma = "pull_sigma", sparsity
+        case layerSparsity = "layer_sparsity", byAbsCotBeta = "by_abs_cot_beta", byPt = "by_pt_gev"
+    }
+
+    init(_ e: ModelEvaluation, model: String, geometry: String) {
+        self.model = model
+        self.geometry = geometry
+        events = e.overall.count
+        residualSigma = Quantities(e.overall.residualSigma)
+        residualMean = Quantities(e.overall.residualMean)
+        pullSigma = Quantities(e.overall.pullSigma)
+        sparsity = e.sparsity
+        layerSparsity = Dictionary(uniqueKeysWithValues: e.layerSparsity.map { ($0.name, Double($0.zero) / Double(max($0.total, 1))) })
+        func bins(_ b: [(range: ClosedRange<Double>, resolution: Resolution)]) -> [Bin] {
+            b.map { Bin(low: $0.range.lowerBound, high: $0.range.upperBound, events: $0.resolution.count, residualSigma: Quantities($0.resolution.residualSigma), pullSigma: Quantities($0.resolution.pullSigma)) }
+        }
+        byAbsCotBeta = bins(e.byCotBeta)
+        byPt = bins(e.byPt)
+    }
+
+    static func table(_ e: ModelEvaluation) -> String {
+        func row(_ label: String, _ r: Resolution) -> String {
+            String(
+                format: "%-18@ %7d  %7.2f %6.2f %7.4f %7.4f   %5.2f %5.2f %5.2f %5.2f", label, r.count, r.residualSigma[0], r.residualSigma[1], r.residualSigma[2],
+                r.residualSigma[3], r.pullSigma[0], r.pullSigma[1], r.pullSigma[2], r.pullSigma[3])
+        }
+        var lines = ["                   events  residual sigma: x um, y um, cotA, cotB   pull width: x, y, cotA, cotB", row("all", e.overall)]
+        for (range, r) in e.byCotBeta { lines.append(row(String(format: "|cotB| %.1f-%.1f", range.lowerBound, range.upperBound), r)) }
+        for (range, r) in e.byPt { lines.append(row(String(format: "pT %.1f-%.1f GeV", range.lowerBound, min(range.upperBound, 999)), r)) }
+        lines.append(String(format: "sparsity: %.1f %% of weights are 0 in the integer model (", 100 * e.sparsity)
+            + e.layerSparsity.map { String(format: "%@ %.0f %%", $0.name, 100 * Double($0.zero) / Double(max($0.total, 1))) }.joined(separator: ", ") + ")")
+        return lines.joined(separator: "\n")
+    }
+}

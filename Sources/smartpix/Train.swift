@@ -1,0 +1,151 @@
+import ArgumentParser
+import CommandLineSupport
+import Foundation
+import OnPixelInference
+import ReadoutProtocol
+
+/// Sparsification during training (the seed's two ways, or none).
+enum Sparsity: String, ExpressibleByArgument, CaseIterable, Codable { case none, l1l2, mdmm }
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train the Smart Pixels network on the simulator's frames (QKeras) and write its model file.",
+        discussion: """
+            1. Simulates the data as `smartpix training-data` does (what readout-sim publishes by \
+            default; train, validation and test sets from seeds SEED, SEED + 1, SEED + 2), or \
+            takes a folder it wrote (--data). 2. Trains the seed's network (CreateModel((13, 21, \
+            S), n_filters=5, pool_size=3), quantization-aware with QKeras 0.9 on TensorFlow 2.15, \
+            the seed's Gaussian negative log-likelihood, Adam, early stopping on the validation \
+            loss, the best epoch kept) with clients/python/smartpix/train.py, a progress line per \
+            epoch. 3. Imports the Keras weights with import-keras's importer and the data's input \
+            code, so the model file and the weights cannot drift. Writes OUT.json (the model \
+            file), OUT.h5 (the Keras weights), OUT-log.csv (loss, validation loss, sparsity per \
+            epoch) and OUT.record.json (the command, seeds, data sizes, epochs, wall time, final \
+            losses, samples/s). --out NAME without a folder writes into models/ of the source \
+            tree, where `--model NAME` finds it.
+            """
+    )
+
+    @Option(help: "Sensor geometry: type1 ... type7.")
+    var geometry = "type2"
+
+    @Option(help: "Time slices: 2 (first and last of 20) or 20.")
+    var slices = 2
+
+    @Option(help: "Training clusters (validation and test: a tenth each).")
+    var events = 1_000_000
+
+    @Option(help: "A folder written by `smartpix training-data` to train on instead of simulating.")
+    var data: String?
+
+    @Option(help: "Most epochs (early stopping usually ends sooner).")
+    var epochs = 40
+
+    @Option(help: "Clusters per gradient step.")
+    var batch = 1024
+
+    @Option(help: "Adam's learning rate.")
+    var learningRate = 2e-3
+
+    @Option(help: "Seed of the data (SEED, SEED + 1, SEED + 2) and of the training.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Sparsification: none, l1l2 (the seed's regularized baseline) or mdmm.")
+    var sparsity: Sparsity = .none
+
+    @Option(help: "MDMM: target fraction of kernel weights with |w| < 1e-3.")
+    var target = 0.7
+
+    @Option(help: "Early stopping: epochs without a better validation loss.")
+    var patience = 5
+
+    @Option(help: "Output: a NAME (into models/) or a path prefix.")
+    var out: String
+
+    var prefix: String { out.contains("/") ? out : ModelCatalog.folder + "/" + out }
+
+    func validate() throws {
+        guard TimeSlices.network(channels: slices) != nil else { throw ValidationError("--slices must be 2 or 20, got \(slices)") }
+        guard (1000...20_000_000).contains(events) else { throw ValidationError("--events must be 1000 to 20000000, got \(events)") }
+        guard (1...1000).contains(epochs) else { throw ValidationError("--epochs must be 1 to 1000, got \(epochs)") }
+        guard (1...65536).contains(batch) else { throw ValidationError("--batch must be 1 to 65536, got \(batch)") }
+        guard learningRate > 0, learningRate < 1, learningRate.isFinite else { throw ValidationError("--learning-rate must be in (0, 1), got \(learningRate)") }
+        guard target > 0, target < 1 else { throw ValidationError("--target must be in (0, 1), got \(target)") }
+        guard (1...1000).contains(patience) else { throw ValidationError("--patience must be 1 to 1000, got \(patience)") }
+        if let data, !FileManager.default.fileExists(atPath: data + "/manifest.json") {
+            throw ValidationError("--data \(data): no manifest.json (write the folder with smartpix training-data)")
+        }
+        try OutputPath.check(prefix + ".json", flag: "--out")
+    }
+
+    struct Record: Codable {
+        var name: String, command: [String], geometry: String, slices: Int, sparsity: Sparsity, seed: UInt64
+        var data: [TrainingManifest.Part]
+        var inputEncoding: InputEncoding
+        var trainer: [String: JSONNumberOrString]
+        var wallSeconds: Double
+        /// The integer model on the data's test set.
+        var evaluation: EvaluationSummary
+        enum CodingKeys: String, CodingKey {
+            case name, command, geometry, slices, sparsity, seed, data, inputEncoding = "input_encoding", trainer, wallSeconds = "wall_seconds", evaluation
+        }
+    }
+
+    func run() throws {
+        let start = ContinuousClock.now
+        let name = URL(fileURLWithPath: prefix).lastPathComponent
+        // 1. Data.
+        let scratch = data == nil ? try PrivateTemporaryFolder(prefix: "smartpix-train") : nil
+        defer { scratch?.remove() }
+        let folder = data ?? scratch!.url.path
+        let manifest: TrainingManifest
+        if let data {
+            manifest = try JSONDecoder().decode(TrainingManifest.self, from: Data(contentsOf: URL(fileURLWithPath: data + "/manifest.json")))
+            guard manifest.slices == slices else { throw ValidationError("--data \(data): \(manifest.slices)-slice data, --slices \(slices)") }
+        } else {
+            printProgress("train: simulating \(events) training clusters (\(geometry), \(slices) slices) ...")
+            manifest = try TrainingData.write(geometry: geometry, slices: slices, events: events, seed: seed, to: folder)
+        }
+        // 2. Training (the helper's progress goes to stderr as it comes).
+        var arguments = [
+            "--data", folder, "--out", prefix, "--epochs", "\(epochs)", "--batch", "\(batch)", "--learning-rate", "\(learningRate)", "--seed", "\(seed)",
+            "--sparsity", sparsity.rawValue, "--patience", "\(patience)",
+        ]
+        if sparsity == .mdmm { arguments += ["--target", "\(target)"] }
+        let output = try PythonHelper.run("smartpix.train", arguments, purpose: "training \(name)", echo: true)
+        guard let last = String(decoding: output, as: UTF8.self).split(separator: "\n").last,
+            let summary = try? JSONDecoder().decode([String: JSONNumberOrString].self, from: Data(last.utf8))
+        else { throw PythonHelper.Failure(description: "training \(name): the trainer printed no summary") }
+        // 3. The model file, through the importer.
+        let report = try ImportKeras.importModel(weights: prefix + ".h5", slices: slices, name: name, encoding: manifest.inputEncoding)
+        try OutputPath.write(try ModelFile.encode(report.model), to: prefix + ".json", flag: "--out")
+        let wall = (ContinuousClock.now - start).seconds
+        let test = try TrainingSet.read(from: folder, name: "test")
+        let evaluation = try ModelEvaluation.run(report.model, inputs: test.inputs, truth: test.truth, count: test.count)
+        let record = Record(
+            name: name, command: ["smartpix"] + Array(CommandLine.arguments.dropFirst()), geometry: manifest.geometry, slices: slices, sparsity: sparsity,
+            seed: seed, data: manifest.parts, inputEncoding: manifest.inputEncoding, trainer: summary, wallSeconds: wall,
+            evaluation: EvaluationSummary(evaluation, model: name, geometry: manifest.geometry))
+        print(EvaluationSummary.table(evaluation))
+        try OutputPath.writeJSON(record, to: prefix + ".record.json", flag: "--out")
+        print(
+            "\(name): \(prefix).json (\(report.model.architecture.parameterCount) parameters, \(report.zeroCodes) of \(report.totalWeights) weights 0), trained in \(String(format: "%.0f", wall)) s"
+        )
+    }
+}
+
+/// A JSON value that is a number or a string (the trainer's summary).
+enum JSONNumberOrString: Codable {
+    case number(Double), string(String)
+    init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let d = try? c.decode(Double.self) { self = .number(d) } else { self = .string(try c.decode(String.self)) }
+    }
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .number(let d): try c.encode(d)
+        case .string(let s): try c.encode(s)
+        }
+    }
+}

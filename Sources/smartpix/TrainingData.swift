@@ -1,0 +1,205 @@
+import ArgumentParser
+import CommandLineSupport
+import Dispatch
+import Foundation
+import ReadoutProtocol
+import ReadoutSim
+import ReferenceData
+import Synchronization
+
+/// Network inputs and truth straight from the streaming front end, for training and
+/// evaluation: physics mode, the layer's track spectrum, the front end's default noise and
+/// thresholds, and the network's 4-bit input code, exactly what readout-sim publishes.
+struct TrainingSet {
+    /// `count x rows x columns x slices` input codes (NHWC, -8...7): value = code / 8.
+    var inputs: [Int8]
+    /// `count x 13` truth labels in `TruthLabel` order.
+    var truth: [Float]
+    var count: Int
+
+    /// The first `count` clusters of the front end's stream with these settings (includeTruth
+    /// and the ADC are set here), generated chunk by chunk on all cores; the same settings
+    /// give the same set.
+    static func make(_ base: FrameSourceSettings, count: Int, progress: (@Sendable (Int) -> Void)? = nil) throws -> TrainingSet {
+        var settings = base
+        settings.includeTruth = true
+        let source = try FrameSource(settings)
+        let pixels = source.shape.rows * source.shape.columns, slices = source.shape.slices
+        let perChunk = max(settings.occupancy * Double(FrameSource.chunkCrossings), 1)
+        var set = TrainingSet(inputs: [], truth: [], count: 0)
+        set.inputs.reserveCapacity(count * pixels * slices)
+        var next = 0
+        while set.count < count {
+            // Enough chunks for what is missing (plus a margin), made in parallel, taken in order.
+            let wanted = Int((Double(count - set.count) / perChunk * 1.05).rounded(.up)) + 1
+            let chunks = Mutex([FrameChunk?](repeating: nil, count: wanted))
+            let first = next
+            DispatchQueue.concurrentPerform(iterations: wanted) { i in
+                let c = source.chunk(first + i)
+                chunks.withLock { $0[i] = c }
+            }
+            next += wanted
+            for c in chunks.withLock({ $0 }) {
+                guard let c else { continue }
+                for r in 0..<c.count where set.count < count {
+                    // Frame order (slice, row, column) to NHWC (row, column, slice).
+                    let base = r * pixels * slices
+                    c.codes.withUnsafeBufferPointer { codes in
+                        for p in 0..<pixels {
+                            for k in 0..<slices { set.inputs.append(Int8(truncatingIfNeeded: codes[base + k * pixels + p])) }
+                        }
+                    }
+                    set.truth += c.truth[(r * TruthLabel.count)..<((r + 1) * TruthLabel.count)]
+                    set.count += 1
+                }
+            }
+            progress?(set.count)
+        }
+        return set
+    }
+
+    /// Reads what `write` wrote; the error names the file.
+    static func read(from folder: String, name: String) throws -> TrainingSet {
+        func load(_ file: String) throws -> NumPyArray {
+            let path = folder + "/\(name)-\(file).npy"
+            guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("\(path): cannot read") }
+            do { return try NumPyArray(npy: data, name: path) } catch { throw ValidationError("\(error)") }
+        }
+        let inputs = try load("inputs"), labels = try load("labels")
+        guard inputs.shape.count == 4, labels.shape == [inputs.shape[0], TruthLabel.count] else {
+            throw ValidationError("\(folder)/\(name): inputs \(inputs.shape) and labels \(labels.shape) do not fit (N, 13, 21, S) and (N, 13)")
+        }
+        return TrainingSet(inputs: try inputs.int8(), truth: try labels.float32(), count: inputs.shape[0])
+    }
+
+    /// Writes NAME-inputs.npy (int8) and NAME-labels.npy (float32) into `folder`.
+    func write(to folder: String, name: String, rows: Int, columns: Int, slices: Int) throws {
+        let inputs = NumPyArray(int8: self.inputs, shape: [count, rows, columns, slices])
+        try WholeFile.write(inputs.npy, to: folder + "/\(name)-inputs.npy")
+        try WholeFile.write(NumPyArray(float32: truth, shape: [count, TruthLabel.count]).npy, to: folder + "/\(name)-labels.npy")
+    }
+}
+
+/// What a training-data folder holds (manifest.json).
+struct TrainingManifest: Codable {
+    struct Part: Codable {
+        var name: String
+        var seed: UInt64
+        var clusters: Int
+    }
+    var geometry: String
+    var slices: Int
+    /// The front end that made the inputs, with the input code's constants.
+    var frontEnd: FrontEndDescription
+    var inputEncoding: InputEncoding
+    var labelColumns: [String]
+    var parts: [Part]
+
+    enum CodingKeys: String, CodingKey {
+        case geometry, slices, frontEnd = "front_end", inputEncoding = "input_encoding", labelColumns = "label_columns", parts
+    }
+}
+
+struct TrainingData: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "training-data",
+        abstract: "Simulate network inputs with truth for training and evaluation, as compact NumPy files.",
+        discussion: """
+            Writes DIR/train-, validation- and test-inputs.npy (int8 codes, N x 13 x 21 x S, \
+            NHWC: the network's input is code / 8) and -labels.npy (float32, N x 13, the truth \
+            labels in the wire's order) and DIR/manifest.json (the front end, the input code's \
+            constants, seeds and counts). The clusters are what readout-sim publishes by default: \
+            the full physics chain (physics mode) on the barrel layer with the minimum-bias pT \
+            spectrum, noise 30 e, thresholds 400 +- 20 e, the network's 4-bit input code with \
+            constants fitted on simulated clusters of the geometry. The three sets come from \
+            disjoint seeds (SEED, SEED + 1, SEED + 2). A million 2-slice clusters are 273 MB.
+            """
+    )
+
+    @Option(help: "Sensor geometry: type1 ... type7.")
+    var geometry = "type2"
+
+    @Option(help: "Time slices: 2 (first and last of 20) or 20.")
+    var slices = 2
+
+    @Option(help: "Training clusters (validation and test get a tenth each).")
+    var events = 200_000
+
+    @Option(help: "Seed of the training set (validation SEED + 1, test SEED + 2).")
+    var seed: UInt64 = 1
+
+    @Option(help: "Output folder.")
+    var out: String
+
+    func validate() throws {
+        guard TimeSlices.network(channels: slices) != nil else { throw ValidationError("--slices must be 2 or 20, got \(slices)") }
+        guard (100...20_000_000).contains(events) else { throw ValidationError("--events must be 100 to 20000000, got \(events)") }
+        do { _ = try SensorGeometry.named(geometry) } catch { throw ValidationError("--geometry: \(error)") }
+        try OutputPath.checkFolder(out, flag: "--out")
+    }
+
+    func run() throws {
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let manifest = try Self.write(geometry: geometry, slices: slices, events: events, seed: seed, to: out)
+        print("wrote \(out): \(manifest.parts.map { "\($0.name) \($0.clusters)" }.joined(separator: ", ")) clusters, \(geometry), \(slices) slices")
+    }
+
+    /// The front end's settings for a geometry and slice count, with the input code's
+    /// constants given or fitted on simulated clusters of the geometry.
+    static func settings(geometry: String, slices: Int, seed: UInt64, encoding: InputEncoding? = nil) throws -> FrameSourceSettings {
+        var s = FrameSourceSettings()
+        s.mode = .physics
+        s.occupancy = 1
+        s.seed = seed
+        s.simulation.sensor = try Sensor(geometry: .named(geometry))
+        s.keptSlices = TimeSlices.network(channels: slices)!
+        s.frontEnd.adc = .networkInput(try encoding ?? frontEndEncoding(s))
+        return s
+    }
+
+    /// The input code's constants fitted on what the network will see: the front end's
+    /// measured charge (noise, threshold and zero suppression applied) of the kept slices of
+    /// 5,000 clusters from a seed of their own. (Fitted on the raw simulated charge instead,
+    /// the far neighbours' sub-electron induction pulls the mean to about 3 and most hit
+    /// pixels saturate the 4-bit code.)
+    static func frontEndEncoding(_ base: FrameSourceSettings) throws -> InputEncoding {
+        var s = base
+        s.seed = base.seed ^ 0xE4C0DE
+        s.includeCharge = true
+        s.frontEnd.adc = .networkInput(InputEncoding(mean: 10, std: 1))
+        let source = try FrameSource(s)
+        var charges: [Float] = []
+        var chunk = 0, clusters = 0
+        while clusters < 5000 {
+            let c = source.chunk(chunk)
+            charges += c.charge
+            clusters += c.count
+            chunk += 1
+        }
+        guard let e = InputEncoding.fit(charges: charges) else { throw ValidationError("cannot fit the input code: the front end saw no charge") }
+        return e
+    }
+
+    static func write(geometry: String, slices: Int, events: Int, seed: UInt64, to folder: String) throws -> TrainingManifest {
+        let base = try settings(geometry: geometry, slices: slices, seed: seed)
+        guard case .networkInput(let encoding) = base.frontEnd.adc else { fatalError("the ADC was set above") }
+        var parts: [TrainingManifest.Part] = []
+        for (i, (name, n)) in [("train", events), ("validation", max(events / 10, 100)), ("test", max(events / 10, 100))].enumerated() {
+            var s = base
+            s.seed = seed + UInt64(i)
+            let start = ContinuousClock.now
+            let set = try TrainingSet.make(s, count: n) { done in printProgress("training-data: \(name) \(done) of \(n) clusters") }
+            try set.write(to: folder, name: name, rows: s.simulation.rows, columns: s.simulation.columns, slices: slices)
+            let seconds = (ContinuousClock.now - start).seconds
+            printProgress(String(format: "training-data: %@ %d clusters in %.1f s (%.0f clusters/s)", name, n, seconds, Double(n) / seconds))
+            parts.append(.init(name: name, seed: s.seed, clusters: n))
+        }
+        let manifest = TrainingManifest(
+            geometry: geometry, slices: slices, frontEnd: base.runDescription(batch: 0), inputEncoding: encoding,
+            labelColumns: TruthLabel.allCases.map(\.name), parts: parts)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+        try WholeFile.write(encoder.encode(manifest), to: folder + "/manifest.json")
+        return manifest
+    }
+}

@@ -1,0 +1,248 @@
+"""Quantization-aware training of the Smart Pixels network with the seed's own stack
+(TensorFlow 2.15 + QKeras 0.9, the versions whose arithmetic the Swift integer engine
+reproduces bit for bit), on data made by `smartpix training-data`.
+
+The model is the seed's CreateModel((13, 21, S), n_filters=5, pool_size=3) with the quantizers
+of ../shared/specs/quantization.md; the loss is the seed's negative log-likelihood of a
+4-dimensional Gaussian whose scale_tril is built from the outputs
+[x, L11, y, L22, cotA, L33, cotB, L44, L21, L31, L32, L41, L42, L43] (diagonal
+1e-9 + max(raw, 0)), on labels scaled by [75 um, 18.75 um, 8, 0.5]. Sparsification:
+`l1l2` (the seed's "non-MDMM" baseline: L1L2(0.01) kernels, L2(0.01) activity on the dense
+layers) or `mdmm` (an equality constraint on the fraction of weights whose quantized code is 0, by the
+modified differential method of multipliers: descent on the weights, ascent on the
+multiplier, a damping term; the seed counted |w| < 1e-3 instead, which Adam's steps of about
+the learning rate keep crossing).
+
+Usage (what `smartpix train` runs):
+    python -m smartpix.train --data DIR --out PREFIX [--epochs 40 --batch 1024 --learning-rate 1e-3
+        --seed 1 --sparsity none|l1l2|mdmm --target 0.7 --patience 6]
+The learning rate halves after --decay-patience epochs without a better validation loss;
+training stops after --patience. Writes PREFIX.h5 (Keras weights, the best epoch), PREFIX-log.csv (one row per epoch) and
+prints a JSON summary as its last line on stdout; a progress line per epoch on stderr.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+
+LABEL_SCALES = np.array([75.0, 18.75, 8.0, 0.5], dtype=np.float32)
+# Columns of the truth labels (TruthLabel order): the network's four targets.
+TARGETS = {"x-midplane": 12, "y-midplane": 11, "cotAlpha": 9, "cotBeta": 10}
+TARGET_ORDER = ["x-midplane", "y-midplane", "cotAlpha", "cotBeta"]
+
+
+def load_set(folder, name):
+    """Inputs as the network sees them (float32 on the 2^-3 grid, NHWC) and scaled targets."""
+    codes = np.load(os.path.join(folder, f"{name}-inputs.npy"), mmap_mode="r")
+    truth = np.load(os.path.join(folder, f"{name}-labels.npy"), mmap_mode="r")
+    x = np.asarray(codes, dtype=np.float32) / 8.0
+    y = np.stack([truth[:, TARGETS[t]] for t in TARGET_ORDER], axis=1).astype(np.float32) / LABEL_SCALES
+    return x, y
+
+
+def create_model(shape, filters=5, pool=3, regularize=False):
+    """The seed's CreateModel: quantizers as quantization.md, optional L1/L2 regularizers."""
+    import tensorflow as tf
+    from qkeras import QActivation, QConv2D, QDense, QSeparableConv2D
+    from tensorflow.keras.layers import AveragePooling2D, Flatten, Input
+    from tensorflow.keras.models import Model
+
+    reg = {}
+    dense_reg = {}
+    if regularize:
+        reg = {"kernel_regularizer": tf.keras.regularizers.L1L2(0.01)}
+        dense_reg = {"kernel_regularizer": tf.keras.regularizers.L1L2(0.01), "activity_regularizer": tf.keras.regularizers.L2(0.01)}
+    x_in = Input(shape)
+    x = QSeparableConv2D(filters, 3, depthwise_quantizer="quantized_bits(4,0,1,alpha=1)",
+                         pointwise_quantizer="quantized_bits(4,0,1,alpha=1)", bias_quantizer="quantized_bits(4,0,alpha=1)",
+                         **({"depthwise_regularizer": reg["kernel_regularizer"], "pointwise_regularizer": reg["kernel_regularizer"]}
+                            if regularize else {}))(x_in)
+    x = QActivation("quantized_tanh(4,0,1)")(x)
+    x = QConv2D(filters, 1, kernel_quantizer="quantized_bits(4,0,alpha=1)", bias_quantizer="quantized_bits(4,0,alpha=1)", **reg)(x)
+    x = QActivation("quantized_tanh(4,0,1)")(x)
+    x = AveragePooling2D(pool)(x)
+    x = QActivation("quantized_bits(8,0,alpha=1)")(x)
+    x = Flatten()(x)
+    for _ in range(2):
+        x = QDense(16, kernel_quantizer="quantized_bits(8,0,alpha=1)", bias_quantizer="quantized_bits(8,0,alpha=1)", **dense_reg)(x)
+        x = QActivation("quantized_tanh(8,0,1)")(x)
+    x = QDense(14, kernel_quantizer="quantized_bits(8,0,alpha=1)", bias_quantizer="quantized_bits(8,0,alpha=1)")(x)
+    return Model(x_in, x)
+
+
+def scale_tril(p, minval=1e-9):
+    """The lower-triangular scale matrix L (covariance = L L^T) from the 14 outputs."""
+    import tensorflow as tf
+
+    d = minval + tf.maximum(p[:, 1:8:2], 0.0)
+    o = p[:, 8:]
+    z = tf.zeros_like(d[:, 0])
+    rows = [tf.stack([d[:, 0], z, z, z], axis=-1), tf.stack([o[:, 0], d[:, 1], z, z], axis=-1),
+            tf.stack([o[:, 1], o[:, 2], d[:, 2], z], axis=-1), tf.stack([o[:, 3], o[:, 4], o[:, 5], d[:, 3]], axis=-1)]
+    return tf.stack(rows, axis=1)
+
+
+def nll(y, p, minval=1e-9, maxval=1e9):
+    """The seed's loss: -log of the Gaussian density, the density clipped to [1e-9, 1e9],
+    summed over the batch. Computed in closed form (no tensorflow-probability): log N =
+    -|L^-1 (y - mu)|^2 / 2 - sum log diag L - 2 log(2 pi)."""
+    import tensorflow as tf
+
+    L = scale_tril(p, minval)
+    r = tf.expand_dims(y - p[:, 0:8:2], -1)
+    w = tf.linalg.triangular_solve(L, r, lower=True)
+    log_density = (-0.5 * tf.reduce_sum(tf.square(w), axis=[1, 2]) - tf.reduce_sum(tf.math.log(tf.linalg.diag_part(L)), axis=1)
+                   - 2.0 * np.log(2 * np.pi))
+    log_density = tf.clip_by_value(log_density, np.log(minval), np.log(maxval))
+    return -tf.reduce_sum(log_density)
+
+
+def start_with_wide_uncertainties(model, diagonal=0.5):
+    """The diagonal of L is 1e-9 + max(raw, 0): from a random start most clusters have one
+    raw diagonal <= 0, a density below the loss's 1e-9 clip and no gradient at all (the seed's
+    loss, as it stands, never leaves its first value here). Starting the four diagonal
+    outputs' biases at 0.5 (half the scaled label range) puts every cluster inside the clip."""
+    last = model.layers[-1]
+    kernel, bias = last.get_weights()
+    bias[1:8:2] = diagonal
+    last.set_weights([kernel, bias])
+
+
+def zero_thresholds(model):
+    """Each trainable array with the largest |w| its quantizer turns into code 0: half a step
+    (4-bit kernels and biases: 1/16; 8-bit dense: 1/256; rhe(0.5) = 0). Sparsity is measured,
+    and constrained, as the fraction of weights whose code is 0: what the integer model (and
+    a chip) skips."""
+    out = []
+    for layer in model.layers:
+        for v in layer.trainable_variables:
+            bits = 8 if "dense" in layer.name else 4
+            out.append((v, 0.5 / 2 ** (bits - 1)))
+    return out
+
+
+def sparsity(model):
+    w = [(np.abs(v.numpy()) <= eps).ravel() for v, eps in zero_thresholds(model)]
+    return float(np.mean(np.concatenate(w)))
+
+
+def sparsity_with_surrogate_gradient(model, width=0.1):
+    """The exact fraction of zero codes as the value, with the gradient of a smooth stand-in,
+    mean exp(-|w| / width), which reaches weights well above their threshold (the weights'
+    scale is 0.1-0.3)."""
+    import tensorflow as tf
+
+    pairs = zero_thresholds(model)
+    total = sum(int(np.prod(v.shape)) for v, _ in pairs)
+    hard = tf.add_n([tf.reduce_sum(tf.cast(tf.abs(v) <= eps, tf.float32)) for v, eps in pairs]) / total
+    soft = tf.add_n([tf.reduce_sum(tf.exp(-tf.abs(v) / width)) for v, _ in pairs]) / total
+    return hard + soft - tf.stop_gradient(soft)
+
+
+def train(args):
+    import tensorflow as tf
+
+    tf.keras.utils.set_random_seed(args.seed)
+    tf.config.experimental.enable_op_determinism()
+    x, y = load_set(args.data, "train")
+    xv, yv = load_set(args.data, "validation")
+    model = create_model(x.shape[1:], regularize=args.sparsity == "l1l2")
+    start_with_wide_uncertainties(model)
+    optimizer = tf.keras.optimizers.Adam(args.learning_rate)
+    lam = tf.Variable(0.0, trainable=False)  # MDMM multiplier
+
+    @tf.function
+    def step(xb, yb):
+        with tf.GradientTape() as tape:
+            p = model(xb, training=True)
+            loss = nll(yb, p) / tf.cast(tf.shape(xb)[0], tf.float32)
+            total = loss + tf.add_n(model.losses) if model.losses else loss
+            if args.sparsity == "mdmm":
+                # Equality constraint g = 0 (modified differential method of multipliers):
+                # descent on the weights of loss + lambda g + damping g^2 / 2, ascent on lambda.
+                g = args.target - sparsity_with_surrogate_gradient(model)
+                total = total + args.scale * (lam * g + 0.5 * args.damping * g * g)
+        grads = tape.gradient(total, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        if args.sparsity == "mdmm":
+            lam.assign_add(args.multiplier_rate * g)
+        return loss
+
+    def validation_loss():
+        total = 0.0
+        for i in range(0, len(xv), 8192):
+            total += float(nll(yv[i:i + 8192], model(xv[i:i + 8192], training=False)))
+        return total / len(xv)
+
+    rng = np.random.default_rng(args.seed)
+    best, best_epoch, waited = np.inf, -1, 0
+    log_rows = []
+    start = time.time()
+    seen = 0
+    weights_path = args.out + ".h5"
+    for epoch in range(args.epochs):
+        order = rng.permutation(len(x))
+        losses = []
+        for i in range(0, len(x), args.batch):
+            idx = np.sort(order[i:i + args.batch])
+            losses.append(float(step(tf.constant(x[idx]), tf.constant(y[idx]))))
+            seen += len(idx)
+        train_loss, val_loss = float(np.mean(losses)), validation_loss()
+        s = sparsity(model)
+        elapsed = time.time() - start
+        log_rows.append((epoch + 1, train_loss, val_loss, s, float(lam.numpy()), elapsed))
+        print(f"epoch {epoch + 1}/{args.epochs}: loss {train_loss:.4f}, validation {val_loss:.4f}, sparsity {s:.3f}"
+              f"{f', multiplier {float(lam.numpy()):.3g}' if args.sparsity == 'mdmm' else ''}, {seen / elapsed:.0f} samples/s",
+              file=sys.stderr, flush=True)
+        # MDMM: the best epoch is the best loss among those that meet the target sparsity.
+        eligible = args.sparsity != "mdmm" or s >= args.target - 0.01
+        if eligible and val_loss < best:
+            best, best_epoch, waited = val_loss, epoch + 1, 0
+            model.save_weights(weights_path)  # the checkpoint of the best epoch so far
+        elif eligible:  # (MDMM: the plateau counts once the target is met)
+            waited += 1
+            if waited % args.decay_patience == 0:  # a plateau: smaller steps
+                optimizer.learning_rate.assign(optimizer.learning_rate * 0.5)
+            if waited >= args.patience:
+                break
+    if best_epoch < 0:
+        model.save_weights(weights_path)
+        best_epoch = len(log_rows)
+        best = log_rows[-1][2]
+    with open(args.out + "-log.csv", "w") as f:
+        f.write("epoch,loss,validation_loss,sparsity,multiplier,seconds\n")
+        for r in log_rows:
+            f.write(",".join(f"{v:.6g}" if isinstance(v, float) else str(v) for v in r) + "\n")
+    wall = time.time() - start
+    return {"weights": weights_path, "epochs_run": len(log_rows), "best_epoch": best_epoch, "best_validation_loss": best,
+            "final_training_loss": log_rows[-1][1], "sparsity": log_rows[best_epoch - 1][3], "wall_seconds": wall,
+            "samples_per_second": seen / wall, "training_samples": int(len(x)), "validation_samples": int(len(xv))}
+
+
+def main(argv):
+    p = argparse.ArgumentParser(prog="smartpix.train", description=__doc__.split("\n\n")[0])
+    p.add_argument("--data", required=True, help="folder written by smartpix training-data")
+    p.add_argument("--out", required=True, help="output prefix: PREFIX.h5, PREFIX-log.csv")
+    p.add_argument("--epochs", type=int, default=40)
+    p.add_argument("--batch", type=int, default=1024)
+    p.add_argument("--learning-rate", type=float, default=1e-3)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--sparsity", choices=["none", "l1l2", "mdmm"], default="none")
+    p.add_argument("--target", type=float, default=0.7, help="MDMM: fraction of weights whose code is 0")
+    p.add_argument("--damping", type=float, default=10.0)
+    p.add_argument("--scale", type=float, default=1.0)
+    p.add_argument("--multiplier-rate", type=float, default=0.05)
+    p.add_argument("--patience", type=int, default=6, help="early stopping: epochs without a better validation loss")
+    p.add_argument("--decay-patience", type=int, default=2, help="halve the learning rate after this many epochs without a better loss")
+    args = p.parse_args(argv[1:])
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    summary = train(args)
+    print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
