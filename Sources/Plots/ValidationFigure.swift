@@ -135,7 +135,7 @@ public enum ValidationFigure {
         doc.rect(x, y, width, height, fill: "none", stroke: "#444")
     }
 
-    static func format(_ v: Double, _ digits: Int) -> String {
+    public static func format(_ v: Double, _ digits: Int) -> String {
         var p = 1.0
         for _ in 0..<digits { p *= 10 }
         let r = (v * p).rounded() / p + 0  // + 0: no "-0.0"

@@ -39,8 +39,12 @@ struct Evaluate: ParsableCommand {
     @Flag(help: "Print one JSON object.")
     var json = false
 
+    @Option(help: "Write an HTML report with SVG plots into this folder (index.html): residual and pull histograms, resolution against |cotBeta| and pT.")
+    var report: String?
+
     func validate() throws {
         guard (100...10_000_000).contains(events) else { throw ValidationError("--events must be 100 to 10000000, got \(events)") }
+        if let report { try OutputPath.checkFolder(report, flag: "--report") }
     }
 
     func run() throws {
@@ -51,6 +55,9 @@ struct Evaluate: ParsableCommand {
         settings.seed = seed
         let set = try TrainingSet.make(settings, count: events)
         let result = try ModelEvaluation.run(m, inputs: set.inputs, truth: set.truth, count: set.count)
+        if let report {
+            try EvaluationReport.write(result, model: m.name, description: "\(events) simulated \(g) clusters (seed \(seed)), integer engine", to: report)
+        }
         if json {
             try printJSON(EvaluationSummary(result, model: m.name, geometry: g))
             return

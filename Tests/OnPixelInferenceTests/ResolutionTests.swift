@@ -48,8 +48,8 @@ import Testing
         var o = Self.outputs(means: [0, 0, 0, 0], sigmas: [6, 1.5, 0.1, 0.02])
         o[8] = 2.0 / 18.75  // L21 in y's scaled units
         let p = Prediction(outputs: o)
-        #expect(abs(p.sigmas[1] - (2.0 * 2.0 + 1.5 * 1.5).squareRoot()) < 1e-9)
+        #expect(abs(p.sigmas[1] - (2.0 * 2.0 + 1.5 * 1.5).squareRoot()) < 1e-6)  // L has 1e-9 added on its diagonal
         let r = Resolution(predictions: [p, p], truth: [[0, 2.5, 0, 0], [0, -2.5, 0, 0]])
-        #expect(abs(r.pullMean[1]) < 1e-12 && abs(r.pullSigma[1] - (2 * 2.5 * 2.5 / 1).squareRoot() / 2.5) < 1e-9)
+        #expect(abs(r.pullMean[1]) < 1e-12 && abs(r.pullSigma[1] - 2.0.squareRoot()) < 1e-6)  // pulls -1 and +1
     }
 }

@@ -56,6 +56,9 @@ public struct ModelEvaluation: Sendable {
     public var byPt: [(range: ClosedRange<Double>, resolution: Resolution)]
     public var sparsity: Double
     public var layerSparsity: [(name: String, zero: Int, total: Int)]
+    /// Every cluster's residual and pull, per quantity (x, y, cotAlpha, cotBeta), for plots.
+    public var residuals: [[Double]]
+    public var pulls: [[Double]]
 
     public static let cotBetaEdges = [0, 0.1, 0.2, 0.3, 0.5, 1, 10.0]
     public static let ptEdges = [0, 0.2, 0.5, 1, 2, 5, 1e6]
@@ -93,10 +96,18 @@ public struct ModelEvaluation: Sendable {
                 return (lo...hi, Resolution(predictions: members.map { predictions[$0] }, truth: members.map { targets[$0] }))
             }
         }
+        var residuals = [[Double]](repeating: [], count: 4), pulls = residuals
+        for (p, t) in zip(predictions, targets) {
+            let s = p.sigmas
+            for q in 0..<4 {
+                residuals[q].append(p.mean[q] - t[q])
+                pulls[q].append((p.mean[q] - t[q]) / s[q])
+            }
+        }
         let layers = model.codeTensors
         let zero = layers.reduce(0) { $0 + $1.zero }, total = layers.reduce(0) { $0 + $1.total }
         return ModelEvaluation(
             overall: Resolution(predictions: predictions, truth: targets), byCotBeta: binned(cotBeta, cotBetaEdges), byPt: binned(pt, ptEdges),
-            sparsity: Double(zero) / Double(max(total, 1)), layerSparsity: layers)
+            sparsity: Double(zero) / Double(max(total, 1)), layerSparsity: layers, residuals: residuals, pulls: pulls)
     }
 }
