@@ -26,16 +26,9 @@ struct Train: ParsableCommand {
             """
     )
 
-    @Option(help: "Sensor geometry: type1 ... type7.")
-    var geometry = "type2"
+    @OptionGroup var sample: TrainingSampleOptions
 
-    @Option(help: "Time slices: 2 (first and last of 20) or 20.")
-    var slices = 2
-
-    @Option(help: "Training clusters (validation and test: a tenth each).")
-    var events = 1_000_000
-
-    @Option(help: "A folder written by `smartpix training-data` to train on instead of simulating.")
+    @Option(help: "A folder written by `smartpix training-data` to train on instead of simulating (its manifest then gives geometry, slices and sizes).")
     var data: String?
 
     @Option(help: "Most epochs (early stopping usually ends sooner).")
@@ -47,8 +40,6 @@ struct Train: ParsableCommand {
     @Option(help: "Adam's learning rate.")
     var learningRate = 2e-3
 
-    @Option(help: "Seed of the data (SEED, SEED + 1, SEED + 2) and of the training.")
-    var seed: UInt64 = 1
 
     @Option(help: "Sparsification: none, l1l2 (the seed's regularized baseline) or mdmm.")
     var sparsity: Sparsity = .none
@@ -65,8 +56,6 @@ struct Train: ParsableCommand {
     var prefix: String { out.contains("/") ? out : ModelCatalog.folder + "/" + out }
 
     func validate() throws {
-        guard TimeSlices.network(channels: slices) != nil else { throw ValidationError("--slices must be 2 or 20, got \(slices)") }
-        guard (1000...20_000_000).contains(events) else { throw ValidationError("--events must be 1000 to 20000000, got \(events)") }
         guard (1...1000).contains(epochs) else { throw ValidationError("--epochs must be 1 to 1000, got \(epochs)") }
         guard (1...65536).contains(batch) else { throw ValidationError("--batch must be 1 to 65536, got \(batch)") }
         guard learningRate > 0, learningRate < 1, learningRate.isFinite else { throw ValidationError("--learning-rate must be in (0, 1), got \(learningRate)") }
@@ -91,7 +80,13 @@ struct Train: ParsableCommand {
         }
     }
 
+    /// A record names files, not this machine's folders.
+    static func withoutFolders(_ argument: String) -> String {
+        argument.hasPrefix("/") ? URL(fileURLWithPath: argument).lastPathComponent : argument
+    }
+
     func run() throws {
+        let (geometry, slices, events, seed) = (sample.geometry, sample.slices, sample.events, sample.seed)
         let start = ContinuousClock.now
         let name = URL(fileURLWithPath: prefix).lastPathComponent
         // 1. Data.
@@ -101,7 +96,6 @@ struct Train: ParsableCommand {
         let manifest: TrainingManifest
         if let data {
             manifest = try JSONDecoder().decode(TrainingManifest.self, from: Data(contentsOf: URL(fileURLWithPath: data + "/manifest.json")))
-            guard manifest.slices == slices else { throw ValidationError("--data \(data): \(manifest.slices)-slice data, --slices \(slices)") }
         } else {
             printProgress("train: simulating \(events) training clusters (\(geometry), \(slices) slices) ...")
             manifest = try TrainingData.write(geometry: geometry, slices: slices, events: events, seed: seed, to: folder)
@@ -114,16 +108,17 @@ struct Train: ParsableCommand {
         if sparsity == .mdmm { arguments += ["--target", "\(target)"] }
         let output = try PythonHelper.run("smartpix.train", arguments, purpose: "training \(name)", echo: true)
         guard let last = String(decoding: output, as: UTF8.self).split(separator: "\n").last,
-            let summary = try? JSONDecoder().decode([String: JSONNumberOrString].self, from: Data(last.utf8))
+            var summary = try? JSONDecoder().decode([String: JSONNumberOrString].self, from: Data(last.utf8))
         else { throw PythonHelper.Failure(description: "training \(name): the trainer printed no summary") }
+        if case .string(let w) = summary["weights"] { summary["weights"] = .string(Self.withoutFolders(w)) }
         // 3. The model file, through the importer.
-        let report = try ImportKeras.importModel(weights: prefix + ".h5", slices: slices, name: name, encoding: manifest.inputEncoding)
+        let report = try ImportKeras.importModel(weights: prefix + ".h5", slices: manifest.slices, name: name, encoding: manifest.inputEncoding)
         try OutputPath.write(try ModelFile.encode(report.model), to: prefix + ".json", flag: "--out")
         let wall = (ContinuousClock.now - start).seconds
         let test = try TrainingSet.read(from: folder, name: "test")
         let evaluation = try ModelEvaluation.run(report.model, inputs: test.inputs, truth: test.truth, count: test.count)
         let record = Record(
-            name: name, command: ["smartpix"] + Array(CommandLine.arguments.dropFirst()), geometry: manifest.geometry, slices: slices, sparsity: sparsity,
+            name: name, command: ["smartpix"] + CommandLine.arguments.dropFirst().map(Self.withoutFolders), geometry: manifest.geometry, slices: manifest.slices, sparsity: sparsity,
             seed: seed, data: manifest.parts, inputEncoding: manifest.inputEncoding, trainer: summary, wallSeconds: wall,
             evaluation: EvaluationSummary(evaluation, model: name, geometry: manifest.geometry))
         print(EvaluationSummary.table(evaluation))

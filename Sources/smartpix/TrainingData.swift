@@ -116,32 +116,20 @@ struct TrainingData: ParsableCommand {
             """
     )
 
-    @Option(help: "Sensor geometry: type1 ... type7.")
-    var geometry = "type2"
-
-    @Option(help: "Time slices: 2 (first and last of 20) or 20.")
-    var slices = 2
-
-    @Option(help: "Training clusters (validation and test get a tenth each).")
-    var events = 200_000
-
-    @Option(help: "Seed of the training set (validation SEED + 1, test SEED + 2).")
-    var seed: UInt64 = 1
+    @OptionGroup var sample: TrainingSampleOptions
 
     @Option(help: "Output folder.")
     var out: String
 
     func validate() throws {
-        guard TimeSlices.network(channels: slices) != nil else { throw ValidationError("--slices must be 2 or 20, got \(slices)") }
-        guard (100...20_000_000).contains(events) else { throw ValidationError("--events must be 100 to 20000000, got \(events)") }
-        do { _ = try SensorGeometry.named(geometry) } catch { throw ValidationError("--geometry: \(error)") }
         try OutputPath.checkFolder(out, flag: "--out")
     }
 
     func run() throws {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let manifest = try Self.write(geometry: geometry, slices: slices, events: events, seed: seed, to: out)
-        print("wrote \(out): \(manifest.parts.map { "\($0.name) \($0.clusters)" }.joined(separator: ", ")) clusters, \(geometry), \(slices) slices")
+        let s = sample
+        let manifest = try Self.write(geometry: s.geometry, slices: s.slices, events: s.events, seed: s.seed, to: out)
+        print("wrote \(out): \(manifest.parts.map { "\($0.name) \($0.clusters)" }.joined(separator: ", ")) clusters, \(s.geometry), \(s.slices) slices")
     }
 
     /// The front end's settings for a geometry and slice count, with the input code's
@@ -201,5 +189,26 @@ struct TrainingData: ParsableCommand {
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         try WholeFile.write(encoder.encode(manifest), to: folder + "/manifest.json")
         return manifest
+    }
+}
+
+/// What the training data is: shared by training-data and train.
+struct TrainingSampleOptions: ParsableArguments {
+    @Option(help: "Sensor geometry: type1 ... type7.")
+    var geometry = "type2"
+
+    @Option(help: "Time slices: 2 (first and last of 20) or 20.")
+    var slices = 2
+
+    @Option(help: "Training clusters (validation and test get a tenth each).")
+    var events = 1_000_000
+
+    @Option(help: "Seed of the training set (validation SEED + 1, test SEED + 2); train also seeds its weights with it.")
+    var seed: UInt64 = 1
+
+    func validate() throws {
+        guard TimeSlices.network(channels: slices) != nil else { throw ValidationError("--slices must be 2 or 20, got \(slices)") }
+        guard (100...20_000_000).contains(events) else { throw ValidationError("--events must be 100 to 20000000, got \(events)") }
+        do { _ = try SensorGeometry.named(geometry) } catch { throw ValidationError("--geometry: \(error)") }
     }
 }

@@ -35,12 +35,16 @@ TARGET_ORDER = ["x-midplane", "y-midplane", "cotAlpha", "cotBeta"]
 
 
 def load_set(folder, name):
-    """Inputs as the network sees them (float32 on the 2^-3 grid, NHWC) and scaled targets."""
-    codes = np.load(os.path.join(folder, f"{name}-inputs.npy"), mmap_mode="r")
+    """Input codes (int8, NHWC; the network sees code / 8, made batch by batch so that 20-slice
+    sets fit in memory) and scaled targets."""
+    x = np.load(os.path.join(folder, f"{name}-inputs.npy"))
     truth = np.load(os.path.join(folder, f"{name}-labels.npy"), mmap_mode="r")
-    x = np.asarray(codes, dtype=np.float32) / 8.0
     y = np.stack([truth[:, TARGETS[t]] for t in TARGET_ORDER], axis=1).astype(np.float32) / LABEL_SCALES
     return x, y
+
+
+def network_input(codes):
+    return codes.astype(np.float32) / 8.0
 
 
 def create_model(shape, filters=5, pool=3, regularize=False):
@@ -174,7 +178,7 @@ def train(args):
     def validation_loss():
         total = 0.0
         for i in range(0, len(xv), 8192):
-            total += float(nll(yv[i:i + 8192], model(xv[i:i + 8192], training=False)))
+            total += float(nll(yv[i:i + 8192], model(network_input(xv[i:i + 8192]), training=False)))
         return total / len(xv)
 
     rng = np.random.default_rng(args.seed)
@@ -188,7 +192,7 @@ def train(args):
         losses = []
         for i in range(0, len(x), args.batch):
             idx = np.sort(order[i:i + args.batch])
-            losses.append(float(step(tf.constant(x[idx]), tf.constant(y[idx]))))
+            losses.append(float(step(tf.constant(network_input(x[idx])), tf.constant(y[idx]))))
             seen += len(idx)
         train_loss, val_loss = float(np.mean(losses)), validation_loss()
         s = sparsity(model)

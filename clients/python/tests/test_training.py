@@ -88,10 +88,13 @@ def test_smartpix_train_writes_model_weights_log_and_record(data, tmp_path):
     record = json.load(open(tmp_path / "tiny.record.json"))
     assert record["slices"] == 2 and record["trainer"]["epochs_run"] == 2
     assert record["evaluation"]["events"] == 300 and set(record["evaluation"]["residual_sigma"]) == {"x", "y", "cot_alpha", "cot_beta"}
-    r = run([SMARTPIX, "evaluate", "--model", str(tmp_path / "tiny.json"), "--events", "500", "--json"])
+    r = run([SMARTPIX, "evaluate", "--model", str(tmp_path / "tiny.json"), "--events", "500", "--json", "--report", str(tmp_path / "report")])
     assert r.returncode == 0, r.stderr
     e = json.loads(r.stdout)
     assert e["events"] == 500 and 0 <= e["sparsity"] <= 1 and e["pull_sigma"]["y"] > 0
+    page = open(tmp_path / "report" / "index.html").read()
+    # Four figures inline, each histogram panel drawn with its bars and its Gaussian.
+    assert page.count("<svg") == 4 and page.count("<polyline") >= 8 and page.count("<rect") > 100
 
 
 @pytest.mark.parametrize("args,named", [
