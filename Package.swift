@@ -36,6 +36,8 @@ let package = Package(
         .target(name: "Randomness"),
         .target(name: "ReadoutSim", dependencies: ["ReadoutProtocol", "Randomness", "ReferenceData"]),
         .target(name: "OnPixelInference", dependencies: ["ReadoutProtocol", "Randomness"], swiftSettings: engineSettings),
+        // pT from the network's predictions and keep/drop policies (no sockets).
+        .target(name: "TriggerFilter", dependencies: ["ReadoutProtocol"]),
         .target(
             name: "StageServices",
             dependencies: [
@@ -82,6 +84,7 @@ let package = Package(
         .testTarget(name: "StageServicesTests", dependencies: ["StageServices", "Randomness", "ReferenceData"]),
         .testTarget(name: "PlotsTests", dependencies: ["Plots"]),
         .testTarget(name: "CommandLineSupportTests", dependencies: ["CommandLineSupport"]),
+        .testTarget(name: "TriggerFilterTests", dependencies: ["TriggerFilter", "ReadoutProtocol", "Randomness"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,98 @@
+import Foundation
+import Randomness
+import ReadoutProtocol
+import Testing
+
+@testable import TriggerFilter
+
+@Suite struct PtEstimateTests {
+    let k = BarrelKinematics()
+
+    /// A covariance with only cotBeta's variance (and y's, to show it barely enters).
+    func covariance(cotBetaSigma s: Double, ySigma: Double = 0, correlation: Double = 0) -> [Double] {
+        var c = [Double](repeating: 0, count: 16)
+        c[0] = 100
+        c[5] = ySigma * ySigma
+        c[10] = 0.01
+        c[15] = s * s
+        c[13] = correlation * ySigma * s
+        c[7] = c[13]
+        return c
+    }
+
+    @Test(arguments: [(0.3, 0.0), (1.0, -8.0), (5.0, 5.0), (-0.5, 2.0), (-2.0, -6.0)])
+    func theEstimateInvertsTheKinematics(pt: Double, y0: Double) {
+        let cotBeta = k.cotBeta(pt: pt, y0: y0)
+        let e = PtEstimate(mean: [0, 0, 0, cotBeta], covariance: covariance(cotBetaSigma: 0.01), yLocal: y0)
+        #expect(abs(e.pt / pt - 1) < 1e-9, "\(e.pt) for \(pt)")
+    }
+
+    /// Small-angle form at y0 = 0: pT = k / |cotBeta|, so sigma_pT = pT^2 sigma_cotBeta / k.
+    @Test(arguments: [0.5, 1.0, 2.0])
+    func theUncertaintyFollowsTheSmallAngleForm(pt: Double) {
+        let s = 0.002
+        let e = PtEstimate(mean: [0, 0, 0, k.cotBeta(pt: pt, y0: 0)], covariance: covariance(cotBetaSigma: s), yLocal: 0)
+        let expected = pt * pt * s / k.curvatureConstant
+        #expect(abs(e.sigma / expected - 1) < 0.01, "\(e.sigma) against \(expected)")
+        // y enters through the direction to the hit, atan(y0 / h), against atan(cotBeta): the
+        // bend's variance is sB^2 + (sy / h)^2 - 2 rho sB sy / h. With 2 um and rho 0.5 that is
+        // -1.6 % on sigma here, where cotBeta is measured to 0.002.
+        let withY = PtEstimate(mean: [0, 0, 0, k.cotBeta(pt: pt, y0: 0)], covariance: covariance(cotBetaSigma: s, ySigma: 2, correlation: 0.5), yLocal: 0)
+        let r = 0.002 / k.radius / s
+        #expect(abs(withY.sigma / e.sigma - (1 + r * r - r).squareRoot()) < 1e-3, "\(withY.sigma / e.sigma)")
+    }
+
+    /// P(|pT| > T) in closed form against sampling the Gaussian in cotBeta: within four
+    /// binomial standard errors.
+    @Test(arguments: [(0.25, 0.0, 0.02), (0.15, 3.0, 0.05), (1.0, -7.0, 0.004), (0.4, 0.0, 0.0005)])
+    func theProbabilityAboveThresholdIsTheGaussianMass(pt: Double, y0: Double, sigma: Double) {
+        let e = PtEstimate(mean: [0, 0, 0, k.cotBeta(pt: pt, y0: y0)], covariance: covariance(cotBetaSigma: sigma), yLocal: y0)
+        let p = e.probabilityAbove(0.2)
+        var rng = SplitMix64(seed: 4)
+        let n = 200_000
+        var above = 0
+        for _ in 0..<n where abs(k.pt(cotBeta: e.cotBeta + sigma * rng.gaussian(), y0: y0)) > 0.2 { above += 1 }
+        let sampled = Double(above) / Double(n)
+        #expect(abs(p - sampled) <= 4 * (sampled * (1 - sampled) / Double(n)).squareRoot() + 1e-4, "\(p) against \(sampled)")
+    }
+
+    @Test func aThresholdBelowWhatReachesTheLayerKeepsEverything() {
+        let w = PtEstimate.cotBetaWindow(threshold: 0.01, y0: 0)
+        #expect(w.lowerBound == -.infinity && w.upperBound == .infinity)
+    }
+}
+
+@Suite struct TriggerPolicyTests {
+    let k = BarrelKinematics()
+
+    func estimate(pt: Double, cotBetaSigma: Double = 0.001) -> PtEstimate {
+        PtEstimate(pt: pt, sigma: 0, cotBeta: k.cotBeta(pt: pt, y0: 0), cotBetaSigma: cotBetaSigma, y0: 0)
+    }
+
+    @Test func eachPolicyHasItsBoundary() {
+        let cut = TriggerPolicy.pointCut(threshold: 0.2)
+        #expect(!cut.decide(estimate(pt: 0.2)).keep && cut.decide(estimate(pt: 0.2000001)).keep && cut.decide(estimate(pt: -0.3)).keep)
+        // On the window's edge the probability is one half: kept at confidence 0.5, not above.
+        let edge = estimate(pt: 0.2, cotBetaSigma: 0.001)
+        #expect(abs(TriggerPolicy.uncertaintyAware(threshold: 0.2, confidence: 0.5).decide(edge).score - 0.5) < 1e-9)
+        #expect(TriggerPolicy.uncertaintyAware(threshold: 0.2, confidence: 0.5).decide(edge).keep)
+        #expect(!TriggerPolicy.uncertaintyAware(threshold: 0.2, confidence: 0.5001).decide(edge).keep)
+        let uncertain = TriggerPolicy.keepWhenUncertain(threshold: 0.2, sigmaLimit: 0.05)
+        #expect(uncertain.decide(estimate(pt: 0.1, cotBetaSigma: 0.0501)).keep && !uncertain.decide(estimate(pt: 0.1, cotBetaSigma: 0.05)).keep)
+        #expect(uncertain.decide(estimate(pt: 0.3, cotBetaSigma: 0.01)).keep)
+        let chip = TriggerPolicy.onSensorClasses(threshold: 0.2)
+        #expect(TriggerPolicy.onSensorClass(estimate(pt: 0.5), threshold: 0.2) == 0)
+        #expect(TriggerPolicy.onSensorClass(estimate(pt: -0.1), threshold: 0.2) == 1)
+        #expect(TriggerPolicy.onSensorClass(estimate(pt: 0.1), threshold: 0.2) == 2)
+        #expect(chip.decide(estimate(pt: -0.5)).keep && !chip.decide(estimate(pt: 0.15)).keep)
+    }
+
+    @Test(arguments: [
+        TriggerPolicy.pointCut(threshold: 0), .pointCut(threshold: -1), .pointCut(threshold: .nan), .uncertaintyAware(threshold: 0.2, confidence: 0),
+        .uncertaintyAware(threshold: 0.2, confidence: 1), .uncertaintyAware(threshold: 0.2, confidence: 1.5), .keepWhenUncertain(threshold: 0.2, sigmaLimit: 0),
+        .onSensorClasses(threshold: .infinity),
+    ])
+    func badParametersAreRefused(policy: TriggerPolicy) {
+        #expect(throws: TriggerPolicy.Invalid.self) { try policy.validate() }
+    }
+}
