@@ -71,7 +71,7 @@ let package = Package(
             name: "smartpix",
             dependencies: [
                 "StageServices", "ZeroMQ", "ReadoutProtocol", "ReadoutSim",
-                "OnPixelInference", "ReferenceData", "Randomness", "CommandLineSupport", "Plots",
+                "OnPixelInference", "ReferenceData", "Randomness", "CommandLineSupport", "Plots", "TriggerFilter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

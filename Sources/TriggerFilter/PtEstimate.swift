@@ -37,16 +37,26 @@ public struct PtEstimate: Sendable, Equatable {
     ///   - covariance: their 4 x 4 covariance, row-major, physical units.
     ///   - yLocal: the region's module coordinate, mm (travels with the frame).
     public init(mean: [Double], covariance c: [Double], yLocal: Double, kinematics k: BarrelKinematics = BarrelKinematics()) {
-        let y0 = yLocal + mean[1] / 1000
-        let cotBeta = mean[3]
-        let pt = k.pt(cotBeta: cotBeta, y0: y0)
-        // Derivatives by central differences of the exact inverse (smooth away from pT = infinity).
-        let hb = 1e-6, hy = 1e-4
-        let dB = (k.pt(cotBeta: cotBeta + hb, y0: y0) - k.pt(cotBeta: cotBeta - hb, y0: y0)) / (2 * hb)
-        let dY = (k.pt(cotBeta: cotBeta, y0: y0 + hy) - k.pt(cotBeta: cotBeta, y0: y0 - hy)) / (2 * hy)
-        let varB = c[15], varY = c[5] / 1e6, covBY = c[13] / 1e3  // y in mm
-        let variance = dB * dB * varB + dY * dY * varY + 2 * dB * dY * covBY
-        self.init(pt: pt, sigma: max(variance, 0).squareRoot(), cotBeta: cotBeta, cotBetaSigma: varB.squareRoot(), y0: y0)
+        self.init(y: mean[1], cotBeta: mean[3], varY: c[5], varCotBeta: c[15], covYCotBeta: c[13], yLocal: yLocal, kinematics: k)
+    }
+
+    /// The same from the (y, cotBeta) block alone (y in um), with the derivatives in closed
+    /// form: pT = C r / (2 sin b), b = atan(y0 / h) - atan(cotBeta), r = sqrt(h^2 + y0^2),
+    /// C = 0.2998 B / 1000 GeV/mm, so dpT/db = -(C r / 2) cos b / sin^2 b,
+    /// db/dcotBeta = -1 / (1 + cotBeta^2), db/dy0 = h / r^2, and r adds pT y0 / r^2.
+    @inline(__always)
+    public init(y: Double, cotBeta: Double, varY: Double, varCotBeta: Double, covYCotBeta: Double, yLocal: Double, kinematics k: BarrelKinematics = BarrelKinematics()) {
+        let h = k.radius, y0 = yLocal + y / 1000
+        let r2 = h * h + y0 * y0, r = r2.squareRoot()
+        let b = atan(y0 / h) - atan(cotBeta)
+        let sinB = sin(b), cosB = cos(b)
+        let half = 0.299_792_458 * k.field / 1000 * r / 2
+        let pt = half / sinB  // signed as the bend (atan form of BarrelKinematics.pt)
+        let dPtdB = -half * cosB / (sinB * sinB)
+        let dB = -dPtdB / (1 + cotBeta * cotBeta)
+        let dY = (dPtdB * h / r2 + pt * y0 / r2) / 1000  // per um of y
+        let variance = dB * dB * varCotBeta + dY * dY * varY + 2 * dB * dY * covYCotBeta
+        self.init(pt: pt, sigma: max(variance, 0).squareRoot(), cotBeta: cotBeta, cotBetaSigma: max(varCotBeta, 0).squareRoot(), y0: y0)
     }
 
     /// The cotBeta interval of tracks with |pT| above `threshold` at this hit: between the
@@ -54,10 +64,16 @@ public struct PtEstimate: Sendable, Equatable {
     /// |pT| -> infinity, sit at atan(y0 / h) in between).
     /// Below the curvature that reaches the hit (2R < r) every track that can make it is
     /// above the threshold: the window is then the whole line.
+    /// Algebraic, as `BarrelTracks` draws tracks: tan(atan(a) -+ asin(s)) = (a -+ t) / (1 +- a t)
+    /// with a = y0 / h, s = r / 2R, t = s / sqrt(1 - s^2).
+    @inline(__always)
     public static func cotBetaWindow(threshold: Double, y0: Double, kinematics k: BarrelKinematics = BarrelKinematics()) -> ClosedRange<Double> {
-        let a = k.cotBeta(pt: threshold, y0: y0), b = k.cotBeta(pt: -threshold, y0: y0)
-        guard a.isFinite, b.isFinite else { return -Double.infinity...Double.infinity }
-        return min(a, b)...max(a, b)
+        let r = (k.radius * k.radius + y0 * y0).squareRoot()
+        let s = r / (2 * k.curvatureRadius(pt: threshold))
+        guard s < 1 else { return -Double.infinity...Double.infinity }
+        let a = y0 / k.radius, t = s / (1 - s * s).squareRoot()
+        let positive = (a - t) / (1 + a * t), negative = (a + t) / (1 - a * t)
+        return min(positive, negative)...max(positive, negative)
     }
 
     /// P(|pT| > threshold) under the predicted Gaussian in cotBeta, in closed form:

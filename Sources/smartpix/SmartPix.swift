@@ -20,6 +20,6 @@ struct SmartPix: ParsableCommand {
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks; build with -c release before reading their figures.",
-        subcommands: [BenchTransport.self, BenchInfer.self, BenchSim.self, BenchFrontEnd.self]
+        subcommands: [BenchTransport.self, BenchInfer.self, BenchSim.self, BenchFrontEnd.self, BenchTrigger.self]
     )
 }

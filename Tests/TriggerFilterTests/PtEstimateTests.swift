@@ -96,3 +96,33 @@ import Testing
         #expect(throws: TriggerPolicy.Invalid.self) { try policy.validate() }
     }
 }
+
+@Suite struct TriggerDeciderTests {
+    /// From the 14 raw outputs the decider takes the (y, cotBeta) block of L L^T exactly as
+    /// the full 4 x 4 covariance gives it, and ties each decision to its cluster.
+    @Test func rawOutputsGiveTheSameEstimateAsTheFullCovariance() throws {
+        var rng = SplitMix64(seed: 8)
+        var batch = PredictionBatch()
+        for i in 0..<50 {
+            let o = (0..<14).map { j in Float(j % 2 == 1 && j < 8 ? 0.05 + 0.2 * rng.uniform() : 0.3 * rng.gaussian()) }
+            batch.append(bunchCrossing: UInt64(100 + i), frameSequence: 7, recordIndex: UInt32(i), yLocal: Float(rng.uniform() * 16 - 8), xLocal: 0, outputs: o)
+        }
+        let decider = try TriggerDecider(policy: .uncertaintyAware(threshold: 0.2, confidence: 0.9))
+        let decisions = decider.decide(batch)
+        for i in 0..<batch.count {
+            let o = batch.outputs(ofRecord: i).map(Double.init)
+            // The covariance in physical units, L L^T with rows scaled as Prediction decodes it.
+            let s = [75.0, 18.75, 8, 0.5]
+            var l = [Double](repeating: 0, count: 16)
+            for q in 0..<4 { l[q * 5] = 1e-9 + max(o[2 * q + 1], 0) }
+            (l[4], l[8], l[9], l[12], l[13], l[14]) = (o[8], o[9], o[10], o[11], o[12], o[13])
+            var c = [Double](repeating: 0, count: 16)
+            for a in 0..<4 { for b in 0..<4 { for m in 0..<4 { c[a * 4 + b] += l[a * 4 + m] * l[b * 4 + m] * s[a] * s[b] } } }
+            let e = PtEstimate(mean: [0, o[2] * 18.75, 0, o[6] * 0.5], covariance: c, yLocal: Double(batch.yLocal[i]))
+            let d = decisions.records[i]
+            #expect(d.bunchCrossing == batch.bunchCrossings[i] && d.recordIndex == UInt32(i) && d.frameSequence == 7)
+            #expect(abs(Double(d.pt) - e.pt) <= 1e-5 * abs(e.pt) && abs(Double(d.ptSigma) - e.sigma) <= 1e-5 * e.sigma + 1e-9)
+            #expect(d.keep == (e.probabilityAbove(0.2) >= 0.9))
+        }
+    }
+}
