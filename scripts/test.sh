@@ -8,10 +8,11 @@ source "$root/scripts/lib/ensure-deps.sh"
 ensure_libzmq
 ensure_python_env "$root"
 cd "$root"
-# Temporary files go here and leave with it (SwiftPM's test runner leaves five
-# TemporaryDirectory.* folders per run; pytest its folders): the suite leaves nothing in /tmp.
+# Temporary files go here and leave with it (SwiftPM leaves TemporaryDirectory.* folders
+# behind on every build and test run; pytest its folders): the suite leaves nothing in /tmp.
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/smartpix-test.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
+export TMPDIR="$scratch"
 swift build --build-tests
-TMPDIR="$scratch" swift test --skip-build --parallel
-TMPDIR="$scratch" SMARTPIX="$root/.build/debug/smartpix" "$root/.venv/bin/python" -m pytest -q -p no:cacheprovider --basetemp "$scratch/pytest" clients/python/tests
+swift test --skip-build --parallel
+SMARTPIX="$root/.build/debug/smartpix" "$root/.venv/bin/python" -m pytest -q -p no:cacheprovider --basetemp "$scratch/pytest" clients/python/tests
