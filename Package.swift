@@ -41,7 +41,7 @@ let package = Package(
         .target(
             name: "StageServices",
             dependencies: [
-                "ZeroMQ", "ReadoutProtocol", "OnPixelInference", "ReadoutSim",
+                "ZeroMQ", "ReadoutProtocol", "OnPixelInference", "ReadoutSim", "TriggerFilter",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]),
         // Figures as SVG files (no dependencies).
@@ -64,7 +64,7 @@ let package = Package(
         .executableTarget(
             name: "trigger-filter",
             dependencies: [
-                "StageServices",
+                "StageServices", "TriggerFilter", "CommandLineSupport", "ZeroMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(

@@ -158,3 +158,25 @@ import ZeroMQ
         #expect(r.status == 64 && r.err.contains("--endpoint") && r.err.contains("1-65535"), "\(r.err)")
     }
 }
+
+/// trigger-filter as a user runs it: bad thresholds, confidence levels and policies refused
+/// naming the option; a stop with no peers still comes, and says the run did not balance.
+@Suite struct TriggerFilterCommandTests {
+    @Test(arguments: [
+        (["--threshold", "0"], "--threshold"), (["--threshold", "nan"], "--threshold"), (["--confidence", "1"], "--confidence"),
+        (["--confidence", "0"], "--confidence"), (["--policy", "magic"], "--policy"), (["--sigma-limit", "-1"], "--sigma-limit"),
+        (["--workers", "0"], "--workers"),
+    ])
+    func badOptionsAreRefusedByName(arguments: [String], flag: String) throws {
+        let r = try Executables.run("trigger-filter", arguments, timeout: 30)
+        #expect(r.status == 64 && r.err.contains(flag), "\(r.err)")
+    }
+
+    @Test func sigtermWithNoPeersEndsTheRun() throws {
+        let r = try Executables.run("trigger-filter", ["--input", "tcp://127.0.0.1:27559", "--output", "tcp://127.0.0.1:*"], timeout: 20) { p in
+            usleep(1_500_000)
+            p.terminate()
+        }
+        #expect(!r.killed && r.status == 3 && r.out.contains("INCOMPLETE (signal)"), "\(r.out)\(r.err)")
+    }
+}

@@ -1,0 +1,127 @@
+import Histogram
+import ReadoutProtocol
+import TriggerFilter
+import ZeroMQ
+
+/// The trigger stage: takes prediction batches (from one or several inference workers,
+/// interleaved), decides every cluster with a policy and sends decision batches that keep
+/// each cluster's bunch crossing, frames sequence number and record index. Ends when every
+/// expected upstream stream has sent its end-of-run (or on a stop or the idle timeout), with
+/// an end-of-run that carries the losses of every hop above.
+public struct TriggerService: ~Copyable {
+    public struct Configuration: Sendable {
+        public var input = "tcp://127.0.0.1:5556"
+        public var output = "tcp://127.0.0.1:5557"
+        public var highWaterMark = 1000
+        public var policy: TriggerPolicy = .uncertaintyAware(threshold: 0.2, confidence: 0.5)
+        public var streamID: UInt32 = 0
+        /// Upstream streams (inference workers) whose end-of-runs end the run.
+        public var upstreamStreams = 1
+        public var idleTimeout: Duration?
+        public init() {}
+    }
+
+    public let configuration: Configuration
+    private let decider: TriggerDecider
+    private var receiver: StreamReceiver
+    private var sender: StreamSender
+    public private(set) var stats = TriggerStats()
+    private var latency = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+    /// The run this stage serves (the first heard of); its streams are the upstream workers.
+    private var runID: UInt64?
+    private var ended: [UInt32: EndOfRun] = [:]
+    private var received: [UInt32: UInt64] = [:]
+    public var log: @Sendable (String) -> Void = { _ in }
+
+    public init(context: Context, configuration c: Configuration) throws {
+        let decider = try TriggerDecider(policy: c.policy)
+        let receiver = try StreamReceiver(context: context, endpoint: c.input, pattern: .push, highWaterMark: c.highWaterMark)
+        let sender = try StreamSender(context: context, endpoint: c.output, pattern: .push, runID: 0, streamID: c.streamID, highWaterMark: c.highWaterMark)
+        self.decider = decider
+        self.receiver = receiver
+        self.sender = sender
+        configuration = c
+    }
+
+    public var inputEndpoint: String { receiver.endpoint }
+    public var outputEndpoint: String { sender.endpoint }
+
+    public mutating func run(stop: StopFlag, progress: (TriggerStats) -> Void = { _ in }) throws -> TriggerStats {
+        let clock = ContinuousClock()
+        var start = clock.now, lastInput = start, lastProgress = start
+        var started = false, bunchCrossing: UInt64 = 0
+        sender.interrupt = stop
+        sender.stallLimit = configuration.idleTimeout
+        while !stop.isStopped && !sender.stalled && ended.count < configuration.upstreamStreams {
+            guard let m = try receiver.next(timeout: .milliseconds(100)) else {
+                if let idle = configuration.idleTimeout, clock.now - lastInput > idle {
+                    stats.stopReason = "idle timeout"
+                    break
+                }
+                continue
+            }
+            lastInput = clock.now
+            if runID == nil, m.kind != .heartbeat { runID = m.runID }
+            guard m.runID == runID || m.kind == .heartbeat else {
+                stats.foreignMessages += 1
+                continue
+            }
+            switch m.payload {
+            case .runStart(let s):
+                if !started {
+                    started = true
+                    sender.beginRun(m.runID)
+                    var upstream = (try? s.configuration()) ?? RunConfiguration()
+                    upstream.upstream = s.producer
+                    try sender.sendRunStart(RunStart(producer: "trigger-filter", configuration: upstream))
+                }
+            case .predictions(let b):
+                if stats.decisions == 0 { start = clock.now }
+                received[m.streamID, default: 0] += UInt64(b.count)
+                let t0 = clock.now
+                let d = decider.decide(b)
+                let perEvent = UInt64(max((clock.now - t0).nanoseconds, 0)) / UInt64(max(b.count, 1))
+                for r in d.records {
+                    _ = latency.record(perEvent)
+                    if r.keep { stats.kept += 1 }
+                }
+                stats.decisions += UInt64(b.count)
+                bunchCrossing = max(bunchCrossing, b.bunchCrossings.last ?? 0)
+                try sender.send(decisions: d)
+            case .endOfRun(let e):
+                if ended[m.streamID] != nil { stats.foreignMessages += 1 } else { ended[m.streamID] = e }
+            case .heartbeat:
+                try sender.sendHeartbeat(bunchCrossing: max(bunchCrossing, m.firstBunchCrossing))
+            case .frames, .decisions:
+                stats.unexpectedMessages += 1
+            }
+            if clock.now - lastProgress > .seconds(1) {
+                lastProgress = clock.now
+                stats.update(latency, receiver.stats, seconds: (clock.now - start).seconds)
+                progress(stats)
+            }
+        }
+        if stats.stopReason.isEmpty { stats.stopReason = stop.isStopped ? "signal" : sender.stalled ? "output blocked for the idle timeout" : "end-of-run" }
+        stats.update(latency, receiver.stats, seconds: (clock.now - start).seconds)
+        // Every hop above: each stream's own losses, and what it sent that never arrived.
+        var up = EndOfRun()
+        for (stream, e) in ended {
+            up.records += e.records
+            up.droppedRecords += e.droppedRecords + (e.records > received[stream, default: 0] ? e.records - received[stream, default: 0] : 0)
+            up.malformedInputs += e.malformedInputs
+            up.missedInputs += e.missedInputs
+        }
+        stats.upstreamStreamsEnded = ended.count
+        stats.upstreamRecordsSent = up.records
+        stats.upstreamLosses = up.droppedRecords + up.malformedInputs + up.missedInputs
+        sender.noteInput(malformed: receiver.stats.malformed + up.malformedInputs, missed: receiver.stats.missing + up.missedInputs)
+        sender.noteDropped(up.droppedRecords)
+        let (eor, delivered) = try sender.sendEndOfRun(bunchCrossing: bunchCrossing)
+        stats.endOfRunDelivered = delivered
+        stats.decisionRecordsSent = sender.totals.records
+        stats.droppedDecisions = eor.droppedRecords - up.droppedRecords
+        stats.bytesIn = receiver.stats.bytes
+        stats.bytesOut = sender.bytesSent
+        return stats
+    }
+}

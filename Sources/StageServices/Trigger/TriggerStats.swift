@@ -1,0 +1,61 @@
+import Histogram
+
+/// What the trigger stage did: decisions, what it kept, per-event decision latency (ns).
+public struct TriggerStats: Sendable, Codable, Equatable {
+    public var decisions: UInt64 = 0
+    public var kept: UInt64 = 0
+    /// 1 - kept / decided: the fraction of clusters the trigger removes.
+    public var dataReduction: Double = 0
+    public var upstreamStreamsEnded = 0
+    public var upstreamRecordsSent: UInt64 = 0
+    /// Records lost, malformed or missed above this stage, by the upstream end-of-runs.
+    public var upstreamLosses: UInt64 = 0
+    public var decisionRecordsSent: UInt64 = 0
+    public var droppedDecisions: UInt64 = 0
+    public var malformedInputs: UInt64 = 0
+    public var missedInputs: UInt64 = 0
+    public var foreignMessages: UInt64 = 0
+    public var unexpectedMessages: UInt64 = 0
+    public var endOfRunDelivered = false
+    public var stopReason = ""
+    public var bytesIn: UInt64 = 0
+    public var bytesOut: UInt64 = 0
+    public var latencyP50Ns: UInt64 = 0
+    public var latencyP99Ns: UInt64 = 0
+    public var latencyMaxNs: UInt64 = 0
+    public var seconds: Double = 0
+    public var decisionsPerS: Double = 0
+
+    /// Why the run does not balance (empty when it does).
+    public var imbalance: [String] {
+        var out: [String] = []
+        if upstreamStreamsEnded == 0 { out.append("no end-of-run from upstream") }
+        if decisions != upstreamRecordsSent { out.append("upstream sent \(upstreamRecordsSent) predictions, \(decisions) were decided") }
+        if upstreamLosses > 0 { out.append("hops upstream lost \(upstreamLosses)") }
+        if malformedInputs + missedInputs > 0 { out.append("\(malformedInputs) malformed and \(missedInputs) missed input messages") }
+        if droppedDecisions > 0 { out.append("\(droppedDecisions) decisions dropped") }
+        if !endOfRunDelivered { out.append("end-of-run not delivered") }
+        return out
+    }
+
+    mutating func update(_ h: Histogram<UInt64>, _ r: ReceiverStats, seconds: Double) {
+        if h.totalCount > 0 {
+            latencyP50Ns = h.valueAtPercentile(50)
+            latencyP99Ns = h.valueAtPercentile(99)
+            latencyMaxNs = h.max
+        }
+        malformedInputs = r.malformed
+        missedInputs = r.missing
+        dataReduction = decisions > 0 ? 1 - Double(kept) / Double(decisions) : 0
+        self.seconds = seconds
+        decisionsPerS = seconds > 0 ? Double(decisions) / seconds : 0
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case decisions, kept, dataReduction = "data_reduction", upstreamStreamsEnded = "upstream_streams_ended", upstreamRecordsSent = "upstream_records_sent"
+        case upstreamLosses = "upstream_losses", decisionRecordsSent = "decision_records_sent", droppedDecisions = "dropped_decisions"
+        case malformedInputs = "malformed_inputs", missedInputs = "missed_inputs", foreignMessages = "foreign_messages", unexpectedMessages = "unexpected_messages"
+        case endOfRunDelivered = "end_of_run_delivered", stopReason = "stop_reason", bytesIn = "bytes_in", bytesOut = "bytes_out"
+        case latencyP50Ns = "latency_p50_ns", latencyP99Ns = "latency_p99_ns", latencyMaxNs = "latency_max_ns", seconds, decisionsPerS = "decisions_per_s"
+    }
+}

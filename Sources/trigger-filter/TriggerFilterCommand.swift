@@ -1,0 +1,117 @@
+import ArgumentParser
+import CommandLineSupport
+import Foundation
+import StageServices
+import TriggerFilter
+import ZeroMQ
+
+enum PolicyChoice: String, ExpressibleByArgument, CaseIterable {
+    case pointCut = "point-cut", uncertaintyAware = "uncertainty-aware", keepWhenUncertain = "keep-when-uncertain", onSensor = "on-sensor"
+}
+
+@main
+struct TriggerFilterCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trigger-filter",
+        abstract: "The trigger stage: network predictions in, keep/drop decisions out.",
+        discussion: """
+            Receives prediction batches (PULL; from one or several inference workers, \
+            interleaved: --workers says how many end-of-runs end the run), estimates each \
+            cluster's signed pT from the predicted cotBeta and the frame's y-local with its \
+            uncertainty from the predicted covariance, decides with --policy and sends decision \
+            batches (PUSH) that keep each cluster's bunch crossing, frames sequence number and \
+            record index, with the estimate, its sigma and the policy's score. Policies: \
+            point-cut (|pT| > --threshold GeV), uncertainty-aware (P(|pT| > threshold) under the \
+            predicted Gaussian in cotBeta at least --confidence), keep-when-uncertain (cotBeta \
+            sigma above --sigma-limit keeps, else the point cut), on-sensor (the on-sensor \
+            filter's classes, keeping |pT| > threshold). Ends with an end-of-run carrying the \
+            losses of every hop above, a summary (decisions, kept, data reduction, per-event \
+            latency) and exit 0 when the run balances, 3 otherwise. Forwarding the kept frames \
+            themselves is not built yet.
+            """
+    )
+
+    @Option(help: "Predictions endpoint; connects unless prefixed bind:.")
+    var input = "tcp://127.0.0.1:5556"
+
+    @Option(help: "Decisions endpoint; binds unless prefixed connect:.")
+    var output = "tcp://127.0.0.1:5557"
+
+    @Option(help: "Decision policy.")
+    var policy: PolicyChoice = .uncertaintyAware
+
+    @Option(help: "pT threshold, GeV.")
+    var threshold = 0.2
+
+    @Option(help: "uncertainty-aware: the probability that |pT| is above the threshold needed to keep, in (0, 1).")
+    var confidence = 0.5
+
+    @Option(help: "keep-when-uncertain: the predicted cotBeta sigma above which a cluster is kept.")
+    var sigmaLimit = 0.05
+
+    @Option(help: "Upstream inference workers (streams) whose end-of-runs end the run.")
+    var workers = 1
+
+    @Option(name: .customLong("hwm"), help: "High-water mark in messages, both sockets.")
+    var highWaterMark = 1000
+
+    @Option(help: "Stream id in the decisions' headers.")
+    var streamID: UInt32 = 0
+
+    @Option(help: ArgumentHelp("Stop after this long without input or with the output blocked (units: ns, us, ms, s); default: wait.", valueName: "duration"))
+    var idleTimeout: String?
+
+    @Option(help: "Write the final statistics as JSON to this file.")
+    var statsJSON: String?
+
+    var chosen: TriggerPolicy {
+        switch policy {
+        case .pointCut: .pointCut(threshold: threshold)
+        case .uncertaintyAware: .uncertaintyAware(threshold: threshold, confidence: confidence)
+        case .keepWhenUncertain: .keepWhenUncertain(threshold: threshold, sigmaLimit: sigmaLimit)
+        case .onSensor: .onSensorClasses(threshold: threshold)
+        }
+    }
+
+    func validate() throws {
+        guard threshold > 0, threshold.isFinite else { throw ValidationError("--threshold must be positive GeV, got \(threshold)") }
+        guard confidence > 0, confidence < 1 else { throw ValidationError("--confidence must be in (0, 1), got \(confidence)") }
+        guard sigmaLimit > 0, sigmaLimit.isFinite else { throw ValidationError("--sigma-limit must be a positive cotBeta, got \(sigmaLimit)") }
+        guard (1...1024).contains(workers) else { throw ValidationError("--workers must be 1...1024, got \(workers)") }
+        guard highWaterMark >= 0 else { throw ValidationError("--hwm must not be negative, got \(highWaterMark)") }
+        if let idleTimeout {
+            guard let d = Quantities.duration(idleTimeout), d > .zero else { throw ValidationError("--idle-timeout '\(idleTimeout)' is not a positive duration such as 5s") }
+        }
+        try OutputPath.check(statsJSON, flag: "--stats-json")
+    }
+
+    func run() throws {
+        installStopSignals()
+        var c = TriggerService.Configuration()
+        c.input = input
+        c.output = output
+        c.highWaterMark = highWaterMark
+        c.policy = chosen
+        c.streamID = streamID
+        c.upstreamStreams = workers
+        c.idleTimeout = idleTimeout.flatMap(Quantities.duration)
+        let context = try Context()
+        var service: TriggerService
+        do { service = try TriggerService(context: context, configuration: c) } catch let e as ZMQError {
+            throw ValidationError("--input \(input) / --output \(output): \(e)")
+        }
+        FileHandle.standardError.write(Data("trigger-filter: \(chosen.name) at \(threshold) GeV; predictions from \(service.inputEndpoint), decisions on \(service.outputEndpoint)\n".utf8))
+        let s = try service.run(stop: processStopFlag)
+        print(
+            String(
+                format: "decisions %llu, kept %llu (data reduction %.1f %%), %.0f decisions/s; latency per event p50 %llu ns, p99 %llu ns, max %llu ns",
+                s.decisions, s.kept, 100 * s.dataReduction, s.decisionsPerS, s.latencyP50Ns, s.latencyP99Ns, s.latencyMaxNs))
+        print("upstream: \(s.upstreamStreamsEnded) of \(workers) end-of-runs, \(s.upstreamRecordsSent) predictions announced; end-of-run \(s.endOfRunDelivered ? "sent" : "NOT delivered"); stopped at \(s.stopReason)")
+        if let statsJSON { try OutputPath.writeJSON(s, to: statsJSON, flag: "--stats-json") }
+        guard s.imbalance.isEmpty else {
+            print("INCOMPLETE (\(s.stopReason)): \(s.imbalance.joined(separator: "; "))")
+            throw ExitCode(3)
+        }
+        print("complete: every prediction announced upstream was decided")
+    }
+}
