@@ -126,3 +126,52 @@ import Testing
         }
     }
 }
+
+/// Efficiencies on synthetic predictions of known sigma, where they are known in closed
+/// form: a track of true pT at y0 = 0 whose cotBeta is measured with Gaussian error s is kept
+/// by the point cut at T with probability Phi((hi - c) / s) - Phi((lo - c) / s) over the
+/// cotBeta window of T, c its true cotBeta.
+@Suite struct TriggerStudyTests {
+    let k = BarrelKinematics()
+
+    func sample(truePts: [Double], sigma: Double, perPt: Int, seed: UInt64) -> TriggerStudy {
+        var rng = SplitMix64(seed: seed)
+        var entries: [TriggerStudy.Entry] = []
+        for pt in truePts {
+            let c = k.cotBeta(pt: pt, y0: 0)
+            for _ in 0..<perPt {
+                let measured = c + sigma * rng.gaussian()
+                let e = PtEstimate(y: 0, cotBeta: measured, varY: 0, varCotBeta: sigma * sigma, covYCotBeta: 0, yLocal: 0)
+                entries.append(.init(estimate: e, truePt: pt))
+            }
+        }
+        return TriggerStudy(entries: entries, signalThreshold: 0.2)
+    }
+
+    @Test func turnOnCurvesFollowTheClosedForm() {
+        let sigma = 0.02, pts = [0.1, 0.15, 0.25, 0.5, -0.3]
+        let study = sample(truePts: pts, sigma: sigma, perPt: 20_000, seed: 5)
+        for pt in pts {
+            let curve = study.turnOn(.pointCut(threshold: 0.2), edges: [abs(pt) - 0.001, abs(pt) + 0.001])
+            let w = PtEstimate.cotBetaWindow(threshold: 0.2, y0: 0), c = k.cotBeta(pt: pt, y0: 0)
+            let expected = normalCDF((w.upperBound - c) / sigma) - normalCDF((w.lowerBound - c) / sigma)
+            #expect(abs(curve[0].efficiency - expected) <= 4 * max(curve[0].error, 1e-3), "pT \(pt): \(curve[0].efficiency) against \(expected)")
+        }
+        // Efficiency and data reduction of the whole sample: 3 of 5 pT values are signal.
+        let p = study.evaluate(.pointCut(threshold: 0.2), parameter: 0.2)
+        #expect(abs(p.efficiency - study.turnOn(.pointCut(threshold: 0.2), edges: [0.2, 10]).first!.efficiency) < 1e-12)
+        let kept = study.entries.filter { abs($0.estimate.pt) > 0.2 }.count
+        #expect(abs(p.dataReduction - (1 - Double(kept) / Double(study.entries.count))) < 1e-12)
+    }
+
+    /// The working point is the loosest cut that still keeps the efficiency.
+    @Test func workingPointsMeetTheirEfficiency() {
+        let study = sample(truePts: [0.1, 0.3, 1, 2], sigma: 0.01, perPt: 5_000, seed: 6)
+        let w = study.workingPoint(efficiency: 0.95, range: 0.001...5) { .pointCut(threshold: $0) }
+        #expect(w.efficiency >= 0.95)
+        let tighter = study.evaluate(.pointCut(threshold: w.thresholdGeV * 1.01), parameter: 0)
+        #expect(tighter.efficiency < 0.95 + 0.01)
+        let ua = study.workingPoint(efficiency: 0.95, range: 0.001...5) { .uncertaintyAware(threshold: $0, confidence: 0.9) }
+        #expect(ua.efficiency >= 0.95 && ua.name == "uncertainty-aware")
+    }
+}

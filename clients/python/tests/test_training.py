@@ -109,3 +109,17 @@ def test_smartpix_train_writes_model_weights_log_and_record(data, tmp_path):
 def test_bad_options_are_refused_by_name(args, named):
     r = run([SMARTPIX] + args)
     assert r.returncode == 64 and named in r.stderr, r.stderr
+
+
+def test_study_reports_policies_with_the_default_model(tmp_path):
+    r = run([SMARTPIX, "study", "--events", "2000", "--json", "--report", str(tmp_path / "study")])
+    assert r.returncode == 0, r.stderr
+    s = json.loads(r.stdout)
+    names = [p["name"] for p in s["policies"]]
+    assert names == ["point-cut", "uncertainty-aware", "keep-when-uncertain", "on-sensor"] and s["events"] == 2000
+    for p in s["policies"][:3]:
+        assert p["efficiency"] >= 0.95 and 0 <= p["data_reduction"] <= 1 and p["threshold_gev"] > 0
+    assert isinstance(s["uncertainty_gain"], float)
+    page = open(tmp_path / "study" / "index.html").read()
+    assert page.count("<svg") == 2 and page.count("<polyline") >= 3
+    assert open(tmp_path / "study" / "study.csv").read().startswith("model,policy,threshold_gev")
