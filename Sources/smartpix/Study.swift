@@ -22,7 +22,7 @@ struct Study: ParsableCommand {
             (data reduction of the uncertainty-aware policy - that of the point cut) / that of \
             the point cut, both at the working efficiency. --json prints {policies: [{model, \
             name, threshold_gev, parameter, efficiency, efficiency_error, data_reduction}], \
-            uncertainty_gain, events}; --report DIR writes study.csv, turn-on curves and the \
+            uncertainty_gain (of the first model; the text output gives each), events}; --report DIR writes study.csv, turn-on curves and the \
             data reduction against efficiency as SVG, and index.html.
             """
     )
