@@ -10,7 +10,8 @@ public struct PrivateTemporaryFolder: Sendable {
         let base = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
         var template = Array("\(base)/\(prefix)-XXXXXX".utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "cannot make a temporary folder in \(base): \(String(cString: strerror(errno)))"])
+            throw CocoaError(
+                .fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "cannot make a temporary folder in \(base): \(String(cString: strerror(errno)))"])
         }
         url = URL(fileURLWithPath: String(cString: made))
     }

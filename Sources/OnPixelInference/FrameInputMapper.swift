@@ -25,7 +25,9 @@ public struct FrameInputMapper: Sendable {
     /// Frame slice positions feeding the model's channels, for frames carrying the slices
     /// `carried` (from the run-start); the error names the missing slice.
     public func sliceSelection(carried: [Int]) -> Result<[Int], ModelError> {
-        TimeSlices.positions(of: neededSlices, in: carried).mapError { ModelError("\($0.description), which the model needs (it takes \(neededSlices.map(String.init).joined(separator: ",")))") }
+        TimeSlices.positions(of: neededSlices, in: carried).mapError {
+            ModelError("\($0.description), which the model needs (it takes \(neededSlices.map(String.init).joined(separator: ",")))")
+        }
     }
 
     /// The slices a frame of `count` slices carries when no run-start says: the network's own

@@ -50,7 +50,8 @@ public struct RunFileReport: Sendable {
             let previous = s.lastSequence
             switch s.tracker.observe(m.sequence) {
             case .gap(let skipped):
-                report.problems.append("byte \(at): \(key): sequence \(m.sequence) follows \(previous.map(String.init) ?? "the start"): \(skipped) message(s) missing")
+                report.problems.append(
+                    "byte \(at): \(key): sequence \(m.sequence) follows \(previous.map(String.init) ?? "the start"): \(skipped) message(s) missing")
             case .duplicate, .stale:
                 report.problems.append("byte \(at): \(key): sequence \(m.sequence) is a duplicate")
             case .reordered:

@@ -45,7 +45,9 @@ public struct PtEstimate: Sendable, Equatable {
     /// C = 0.2998 B / 1000 GeV/mm, so dpT/db = -(C r / 2) cos b / sin^2 b,
     /// db/dcotBeta = -1 / (1 + cotBeta^2), db/dy0 = h / r^2, and r adds pT y0 / r^2.
     @inline(__always)
-    public init(y: Double, cotBeta: Double, varY: Double, varCotBeta: Double, covYCotBeta: Double, yLocal: Double, kinematics k: BarrelKinematics = BarrelKinematics()) {
+    public init(
+        y: Double, cotBeta: Double, varY: Double, varCotBeta: Double, covYCotBeta: Double, yLocal: Double, kinematics k: BarrelKinematics = BarrelKinematics()
+    ) {
         let h = k.radius, y0 = yLocal + y / 1000
         let r2 = h * h + y0 * y0, r = r2.squareRoot()
         let b = atan(y0 / h) - atan(cotBeta)

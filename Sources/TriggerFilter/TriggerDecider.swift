@@ -8,7 +8,9 @@ public struct TriggerDecider: Sendable {
     public let labelScales: [Double]
     public let kinematics: BarrelKinematics
 
-    public init(policy: TriggerPolicy, labelScales: [Double] = [75, 18.75, 8, 0.5], kinematics: BarrelKinematics = BarrelKinematics()) throws(TriggerPolicy.Invalid) {
+    public init(policy: TriggerPolicy, labelScales: [Double] = [75, 18.75, 8, 0.5], kinematics: BarrelKinematics = BarrelKinematics()) throws(TriggerPolicy
+        .Invalid)
+    {
         try policy.validate()
         guard labelScales.count == 4, labelScales.allSatisfy({ $0 > 0 && $0.isFinite }) else {
             throw TriggerPolicy.Invalid(description: "label scales \(labelScales): need 4 positive numbers")
@@ -46,7 +48,8 @@ public struct TriggerDecider: Sendable {
                 let (keep, score) = policy.decide(e)
                 out.records.append(
                     .init(
-                        bunchCrossing: b.bunchCrossings[i], frameSequence: frameSequenceOverride ?? b.frameSequences[i], recordIndex: b.recordIndices[i], keep: keep,
+                        bunchCrossing: b.bunchCrossings[i], frameSequence: frameSequenceOverride ?? b.frameSequences[i], recordIndex: b.recordIndices[i],
+                        keep: keep,
                         pt: Float(e.pt), ptSigma: Float(e.sigma), score: Float(score)))
             }
         }

@@ -78,7 +78,9 @@ struct OnPixelInfer: ParsableCommand {
             throw ValidationError("--latency-budget '\(latencyBudget)' is not a duration such as 2us, 500ns or 1ms")
         }
         if let idleTimeout {
-            guard let d = Quantities.duration(idleTimeout), d > .zero else { throw ValidationError("--idle-timeout '\(idleTimeout)' is not a positive duration such as 5s") }
+            guard let d = Quantities.duration(idleTimeout), d > .zero else {
+                throw ValidationError("--idle-timeout '\(idleTimeout)' is not a positive duration such as 5s")
+            }
         }
         try OutputPath.check(statsJSON, flag: "--stats-json")
         try OutputPath.check(latencyPlot, flag: "--latency-plot")

@@ -155,7 +155,9 @@ struct ReadoutSimCommand: ParsableCommand {
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1...256, got \(threads)") }
         guard highWaterMark >= 0 else { throw ValidationError("--hwm must not be negative, got \(highWaterMark)") }
         if let duration {
-            guard let d = Quantities.duration(duration), d > .zero else { throw ValidationError("--duration '\(duration)' is not a positive duration such as 10s or 500ms") }
+            guard let d = Quantities.duration(duration), d > .zero else {
+                throw ValidationError("--duration '\(duration)' is not a positive duration such as 10s or 500ms")
+            }
         }
         try OutputPath.check(statsJSON, flag: "--stats-json")
         try OutputPath.check(record, flag: "--record")

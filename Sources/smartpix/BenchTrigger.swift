@@ -72,7 +72,11 @@ struct BenchTrigger: ParsableCommand {
             }
             let seconds = (clock.now - start).seconds
             rates[p.name] = Double(rounds * 256) / seconds
-            if !json { print(p.name.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: "%6.2f M decisions/s (kept %.1f %%)", rates[p.name]! / 1e6, 100 * Double(kept) / Double(rounds * 256))) }
+            if !json {
+                print(
+                    p.name.padding(toLength: 20, withPad: " ", startingAt: 0)
+                        + String(format: "%6.2f M decisions/s (kept %.1f %%)", rates[p.name]! / 1e6, 100 * Double(kept) / Double(rounds * 256)))
+            }
         }
         if json { try printJSON(Result(decisionsPerS: rates.values.min() ?? 0, policies: rates, decisions: decisions)) }
     }

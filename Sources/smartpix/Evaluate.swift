@@ -100,7 +100,11 @@ struct EvaluationSummary: Codable {
         sparsity = e.sparsity
         layerSparsity = Dictionary(uniqueKeysWithValues: e.layerSparsity.map { ($0.name, Double($0.zero) / Double(max($0.total, 1))) })
         func bins(_ b: [(range: ClosedRange<Double>, resolution: Resolution)]) -> [Bin] {
-            b.map { Bin(low: $0.range.lowerBound, high: $0.range.upperBound, events: $0.resolution.count, residualSigma: Quantities($0.resolution.residualSigma), pullSigma: Quantities($0.resolution.pullSigma)) }
+            b.map {
+                Bin(
+                    low: $0.range.lowerBound, high: $0.range.upperBound, events: $0.resolution.count, residualSigma: Quantities($0.resolution.residualSigma),
+                    pullSigma: Quantities($0.resolution.pullSigma))
+            }
         }
         byAbsCotBeta = bins(e.byCotBeta)
         byPt = bins(e.byPt)
@@ -109,14 +113,16 @@ struct EvaluationSummary: Codable {
     static func table(_ e: ModelEvaluation) -> String {
         func row(_ label: String, _ r: Resolution) -> String {
             String(
-                format: "%-18@ %7d  %7.2f %6.2f %7.4f %7.4f   %5.2f %5.2f %5.2f %5.2f", label, r.count, r.residualSigma[0], r.residualSigma[1], r.residualSigma[2],
+                format: "%-18@ %7d  %7.2f %6.2f %7.4f %7.4f   %5.2f %5.2f %5.2f %5.2f", label, r.count, r.residualSigma[0], r.residualSigma[1],
+                r.residualSigma[2],
                 r.residualSigma[3], r.pullSigma[0], r.pullSigma[1], r.pullSigma[2], r.pullSigma[3])
         }
         var lines = ["                   events  residual sigma: x um, y um, cotA, cotB   pull width: x, y, cotA, cotB", row("all", e.overall)]
         for (range, r) in e.byCotBeta { lines.append(row(String(format: "|cotB| %.1f-%.1f", range.lowerBound, range.upperBound), r)) }
         for (range, r) in e.byPt { lines.append(row(String(format: "pT %.1f-%.1f GeV", range.lowerBound, min(range.upperBound, 999)), r)) }
-        lines.append(String(format: "sparsity: %.1f %% of weights are 0 in the integer model (", 100 * e.sparsity)
-            + e.layerSparsity.map { String(format: "%@ %.0f %%", $0.name, 100 * Double($0.zero) / Double(max($0.total, 1))) }.joined(separator: ", ") + ")")
+        lines.append(
+            String(format: "sparsity: %.1f %% of weights are 0 in the integer model (", 100 * e.sparsity)
+                + e.layerSparsity.map { String(format: "%@ %.0f %%", $0.name, 100 * Double($0.zero) / Double(max($0.total, 1))) }.joined(separator: ", ") + ")")
         return lines.joined(separator: "\n")
     }
 }

@@ -19,7 +19,8 @@ enum EvaluationReport {
         }
         let pulls = (0..<4).map { q in
             HistogramFigure.Panel(
-                title: "pull \(Prediction.quantities[q]): width \(ValidationFigure.format(e.overall.pullSigma[q], 2))", axis: "residual / predicted sigma", values: e.pulls[q],
+                title: "pull \(Prediction.quantities[q]): width \(ValidationFigure.format(e.overall.pullSigma[q], 2))", axis: "residual / predicted sigma",
+                values: e.pulls[q],
                 low: -5, high: 5, gaussian: (0, 1))
         }
         func trend(_ bins: [(range: ClosedRange<Double>, resolution: Resolution)], _ q: Int) -> [(x: Double, y: Double)] {

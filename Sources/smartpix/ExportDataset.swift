@@ -1,7 +1,7 @@
 import ArgumentParser
+import CommandLineSupport
 import Dispatch
 import Foundation
-import CommandLineSupport
 import Randomness
 import ReadoutSim
 import ReferenceData

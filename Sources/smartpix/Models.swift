@@ -28,7 +28,9 @@ struct Models: ParsableCommand {
             let recordPath = ModelCatalog.folder + "/\(name).record.json"
             let record = FileManager.default.contents(atPath: recordPath).flatMap { try? JSONDecoder().decode(Train.Record.self, from: $0) }
             let zero = 100 * Double(m.codeTensors.reduce(0) { $0 + $1.zero }) / Double(max(m.codeTensors.reduce(0) { $0 + $1.total }, 1))
-            var line = name.padding(toLength: 24, withPad: " ", startingAt: 0) + String(format: "%5d %6d %6.1f", m.architecture.slices, m.architecture.parameterCount, zero)
+            var line =
+                name.padding(toLength: 24, withPad: " ", startingAt: 0)
+                + String(format: "%5d %6d %6.1f", m.architecture.slices, m.architecture.parameterCount, zero)
             if let e = record?.evaluation {
                 line += String(
                     format: "  %5.2f  %5.2f  %6.4f  %6.4f   %4.2f %4.2f %4.2f %4.2f   %.0f min", e.residualSigma.x, e.residualSigma.y, e.residualSigma.cotAlpha,

@@ -79,7 +79,8 @@ enum PythonHelper {
     static func run(_ module: String, _ arguments: [String], purpose: String, echo: Bool = false) throws -> Data {
         guard let clients else {
             throw Failure(
-                description: "\(purpose) needs the smartpix Python package (clients/python of the source tree), which is not at \(sourceRoot.path): set SMARTPIX_CLIENTS=/path/to/clients/python"
+                description:
+                    "\(purpose) needs the smartpix Python package (clients/python of the source tree), which is not at \(sourceRoot.path): set SMARTPIX_CLIENTS=/path/to/clients/python"
             )
         }
         guard let interpreter else {

@@ -96,35 +96,60 @@ struct Study: ParsableCommand {
             rows += points.map { Summary.Row(model: name, point: $0) }
             gains.append(pc.dataReduction > 0 ? (ua.dataReduction - pc.dataReduction) / pc.dataReduction : 0)
             if !json {
-                print("\(name): \(study.entries.count) clusters, \(study.entries.filter { abs($0.truePt) > threshold }.count) with true |pT| > \(threshold) GeV")
+                print(
+                    "\(name): \(study.entries.count) clusters, \(study.entries.filter { abs($0.truePt) > threshold }.count) with true |pT| > \(threshold) GeV")
                 for p in points {
                     print(
                         "  " + p.name.padding(toLength: 20, withPad: " ", startingAt: 0)
                             + String(
-                                format: "threshold %.3f GeV, parameter %.4g: efficiency %.4f +- %.4f, data reduction %.4f", p.thresholdGeV, p.parameter, p.efficiency,
+                                format: "threshold %.3f GeV, parameter %.4g: efficiency %.4f +- %.4f, data reduction %.4f", p.thresholdGeV, p.parameter,
+                                p.efficiency,
                                 p.efficiencyError, p.dataReduction))
                 }
                 print(String(format: "  uncertainty gain at %.0f %% efficiency: %+.1f %% data reduction (relative)", 100 * efficiency, 100 * gains.last!))
             }
             turnOns += [
-                TrendFigure.Series(name: "\(name) point cut", points: study.turnOn(.pointCut(threshold: pc.thresholdGeV), edges: edges).filter { $0.count > 0 }.map { (($0.low + $0.high) / 2, $0.efficiency) }),
                 TrendFigure.Series(
-                    name: "\(name) uncertainty-aware", points: study.turnOn(.uncertaintyAware(threshold: ua.thresholdGeV, confidence: ua.parameter), edges: edges).filter { $0.count > 0 }.map { (($0.low + $0.high) / 2, $0.efficiency) }),
+                    name: "\(name) point cut",
+                    points: study.turnOn(.pointCut(threshold: pc.thresholdGeV), edges: edges).filter { $0.count > 0 }.map {
+                        (($0.low + $0.high) / 2, $0.efficiency)
+                    }),
+                TrendFigure.Series(
+                    name: "\(name) uncertainty-aware",
+                    points: study.turnOn(.uncertaintyAware(threshold: ua.thresholdGeV, confidence: ua.parameter), edges: edges).filter { $0.count > 0 }.map {
+                        (($0.low + $0.high) / 2, $0.efficiency)
+                    }),
             ]
             rocs.append(
                 TrendFigure.Series(
-                    name: "\(name) point cut", points: stride(from: 0.05, through: 1.0, by: 0.05).map { t in let p = study.evaluate(.pointCut(threshold: t), parameter: t); return (p.efficiency, p.dataReduction) }))
+                    name: "\(name) point cut",
+                    points: stride(from: 0.05, through: 1.0, by: 0.05).map { t in
+                        let p = study.evaluate(.pointCut(threshold: t), parameter: t); return (p.efficiency, p.dataReduction)
+                    }))
         }
         let summary = Summary(policies: rows, uncertaintyGain: gains.first ?? 0, events: events)
         if json { try printJSON(summary) }
         if let report {
             try FileManager.default.createDirectory(atPath: report, withIntermediateDirectories: true)
-            let csv = ["model,policy,threshold_gev,parameter,efficiency,efficiency_error,data_reduction"]
-                + rows.map { "\($0.model),\($0.point.name),\($0.point.thresholdGeV),\($0.point.parameter),\($0.point.efficiency),\($0.point.efficiencyError),\($0.point.dataReduction)" }
+            let csv =
+                ["model,policy,threshold_gev,parameter,efficiency,efficiency_error,data_reduction"]
+                + rows.map {
+                    "\($0.model),\($0.point.name),\($0.point.thresholdGeV),\($0.point.parameter),\($0.point.efficiency),\($0.point.efficiencyError),\($0.point.dataReduction)"
+                }
             try OutputPath.write(Data((csv.joined(separator: "\n") + "\n").utf8), to: report + "/study.csv", flag: "--report")
             let figures = [
-                ("turn-on.svg", TrendFigure.svg(turnOns, xAxis: "true |pT| (GeV, bin centre)", yAxis: "efficiency", title: "Turn-on curves at \(Int(efficiency * 100)) % efficiency above \(threshold) GeV", logX: true)),
-                ("reduction.svg", TrendFigure.svg(rocs, xAxis: "efficiency for true |pT| > \(threshold) GeV", yAxis: "data reduction", title: "Data reduction against efficiency (point cut, 0.05-1 GeV)")),
+                (
+                    "turn-on.svg",
+                    TrendFigure.svg(
+                        turnOns, xAxis: "true |pT| (GeV, bin centre)", yAxis: "efficiency",
+                        title: "Turn-on curves at \(Int(efficiency * 100)) % efficiency above \(threshold) GeV", logX: true)
+                ),
+                (
+                    "reduction.svg",
+                    TrendFigure.svg(
+                        rocs, xAxis: "efficiency for true |pT| > \(threshold) GeV", yAxis: "data reduction",
+                        title: "Data reduction against efficiency (point cut, 0.05-1 GeV)")
+                ),
             ]
             for (file, svg) in figures { try OutputPath.write(Data(svg.utf8), to: report + "/" + file, flag: "--report") }
             let table = rows.map {

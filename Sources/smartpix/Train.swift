@@ -40,7 +40,6 @@ struct Train: ParsableCommand {
     @Option(help: "Adam's learning rate.")
     var learningRate = 2e-3
 
-
     @Option(help: "Sparsification: none, l1l2 (the seed's regularized baseline) or mdmm.")
     var sparsity: Sparsity = .none
 
@@ -118,7 +117,8 @@ struct Train: ParsableCommand {
         let test = try TrainingSet.read(from: folder, name: "test")
         let evaluation = try ModelEvaluation.run(report.model, inputs: test.inputs, truth: test.truth, count: test.count)
         let record = Record(
-            name: name, command: ["smartpix"] + CommandLine.arguments.dropFirst().map(Self.withoutFolders), geometry: manifest.geometry, slices: manifest.slices, sparsity: sparsity,
+            name: name, command: ["smartpix"] + CommandLine.arguments.dropFirst().map(Self.withoutFolders), geometry: manifest.geometry,
+            slices: manifest.slices, sparsity: sparsity,
             seed: seed, data: manifest.parts, inputEncoding: manifest.inputEncoding, trainer: summary, wallSeconds: wall,
             evaluation: EvaluationSummary(evaluation, model: name, geometry: manifest.geometry))
         print(EvaluationSummary.table(evaluation))

@@ -80,7 +80,9 @@ struct TriggerFilterCommand: ParsableCommand {
         guard (1...1024).contains(workers) else { throw ValidationError("--workers must be 1...1024, got \(workers)") }
         guard highWaterMark >= 0 else { throw ValidationError("--hwm must not be negative, got \(highWaterMark)") }
         if let idleTimeout {
-            guard let d = Quantities.duration(idleTimeout), d > .zero else { throw ValidationError("--idle-timeout '\(idleTimeout)' is not a positive duration such as 5s") }
+            guard let d = Quantities.duration(idleTimeout), d > .zero else {
+                throw ValidationError("--idle-timeout '\(idleTimeout)' is not a positive duration such as 5s")
+            }
         }
         try OutputPath.check(statsJSON, flag: "--stats-json")
     }
@@ -100,13 +102,17 @@ struct TriggerFilterCommand: ParsableCommand {
         do { service = try TriggerService(context: context, configuration: c) } catch let e as ZMQError {
             throw ValidationError("--input \(input) / --output \(output): \(e)")
         }
-        FileHandle.standardError.write(Data("trigger-filter: \(chosen.name) at \(threshold) GeV; predictions from \(service.inputEndpoint), decisions on \(service.outputEndpoint)\n".utf8))
+        FileHandle.standardError.write(
+            Data("trigger-filter: \(chosen.name) at \(threshold) GeV; predictions from \(service.inputEndpoint), decisions on \(service.outputEndpoint)\n".utf8)
+        )
         let s = try service.run(stop: processStopFlag)
         print(
             String(
                 format: "decisions %llu, kept %llu (data reduction %.1f %%), %.0f decisions/s; latency per event p50 %llu ns, p99 %llu ns, max %llu ns",
                 s.decisions, s.kept, 100 * s.dataReduction, s.decisionsPerS, s.latencyP50Ns, s.latencyP99Ns, s.latencyMaxNs))
-        print("upstream: \(s.upstreamStreamsEnded) of \(workers) end-of-runs, \(s.upstreamRecordsSent) predictions announced; end-of-run \(s.endOfRunDelivered ? "sent" : "NOT delivered"); stopped at \(s.stopReason)")
+        print(
+            "upstream: \(s.upstreamStreamsEnded) of \(workers) end-of-runs, \(s.upstreamRecordsSent) predictions announced; end-of-run \(s.endOfRunDelivered ? "sent" : "NOT delivered"); stopped at \(s.stopReason)"
+        )
         if let statsJSON { try OutputPath.writeJSON(s, to: statsJSON, flag: "--stats-json") }
         guard s.imbalance.isEmpty else {
             print("INCOMPLETE (\(s.stopReason)): \(s.imbalance.joined(separator: "; "))")

@@ -26,7 +26,10 @@ import Testing
         var predictions: [Prediction] = [], truth: [[Double]] = []
         let n = 40_000
         for _ in 0..<n {
-            let t = [Double.random(in: -75...75, using: &rng), Double.random(in: -18...18, using: &rng), Double.random(in: -2...2, using: &rng), Double.random(in: -0.5...0.5, using: &rng)]
+            let t = [
+                Double.random(in: -75...75, using: &rng), Double.random(in: -18...18, using: &rng), Double.random(in: -2...2, using: &rng),
+                Double.random(in: -0.5...0.5, using: &rng),
+            ]
             let mean = (0..<4).map { t[$0] + sigma[$0] * rng.gaussian() }
             predictions.append(Prediction(outputs: Self.outputs(means: mean, sigmas: sigma.map { $0 * k })))
             truth.append(t)

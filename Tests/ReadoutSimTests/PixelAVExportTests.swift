@@ -36,7 +36,9 @@ import Testing
         }
         let n = Double(clusters.count)
         let last = Double(ours.last) / Double(theirs.last), whole = Double(ours.all) / Double(theirs.all)
-        print("non-zero pixels per cluster, \(clusters.count) clusters: last slice \(Double(ours.last) / n) vs PixelAV \(Double(theirs.last) / n) (unrounded \(Double(ours.unrounded) / n)); 20 slices \(Double(ours.all) / n) vs \(Double(theirs.all) / n)")
+        print(
+            "non-zero pixels per cluster, \(clusters.count) clusters: last slice \(Double(ours.last) / n) vs PixelAV \(Double(theirs.last) / n) (unrounded \(Double(ours.unrounded) / n)); 20 slices \(Double(ours.all) / n) vs \(Double(theirs.all) / n)"
+        )
         #expect(abs(last - 1) < 0.05, "last slice: ratio \(last)")
         #expect(abs(whole - 1) < 0.05, "20 slices: ratio \(whole)")
         #expect(Double(ours.unrounded) > 1.5 * Double(ours.last))

@@ -27,7 +27,8 @@ import ZeroMQ
             try? FileManager.default.removeItem(atPath: stats)
         }
         let r = try Executables.run(
-            "onpixel-infer", ["--model", model, "--input", "tcp://127.0.0.1:27555", "--output", "tcp://127.0.0.1:*", "--idle-timeout", "60s", "--stats-json", stats],
+            "onpixel-infer",
+            ["--model", model, "--input", "tcp://127.0.0.1:27555", "--output", "tcp://127.0.0.1:*", "--idle-timeout", "60s", "--stats-json", stats],
             timeout: 15
         ) { p in
             usleep(3_000_000)
@@ -54,7 +55,8 @@ import ZeroMQ
     @Test func readoutSimDurationBoundsWallTimeWithoutConsumer() throws {
         let stats = Self.temporary("sim-stats.json")
         defer { try? FileManager.default.removeItem(atPath: stats) }
-        let r = try Executables.run("readout-sim", ["--mode", "physics", "--duration", "2s", "--endpoint", "tcp://127.0.0.1:*", "--stats-json", stats], timeout: 30)
+        let r = try Executables.run(
+            "readout-sim", ["--mode", "physics", "--duration", "2s", "--endpoint", "tcp://127.0.0.1:*", "--stats-json", stats], timeout: 30)
         #expect(!r.killed && r.seconds < 10, "took \(r.seconds) s")
         #expect(r.status == 0, "\(r.err)")
         struct Stats: Decodable { var wall_s: Double, stop_reason: String, end_of_run_delivered: Bool }
@@ -148,7 +150,8 @@ import ZeroMQ
     /// The test suite's own socket files go when their sockets close (libzmq 4.3 leaves them).
     @Test func readoutSimRemovesItsIPCFile() throws {
         let path = Self.temporary("sim.ipc")
-        let r = try Executables.run("readout-sim", ["--mode", "physics", "--bunch-crossings", "10", "--endpoint", "ipc://" + path, "--pattern", "pub"], timeout: 60)
+        let r = try Executables.run(
+            "readout-sim", ["--mode", "physics", "--bunch-crossings", "10", "--endpoint", "ipc://" + path, "--pattern", "pub"], timeout: 60)
         #expect(r.status == 0, "\(r.err)")
         #expect(!FileManager.default.fileExists(atPath: path))
     }

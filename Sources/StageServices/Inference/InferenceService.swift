@@ -126,7 +126,9 @@ public struct InferenceService: ~Copyable {
                 // Only the stream this stage serves ends its run; another's is foreign.
                 guard key == upstream else {
                     stats.foreignEndOfRuns += 1
-                    log("ignoring an end-of-run of run \(m.runID), stream \(m.streamID): this stage serves run \(upstream!.runID), stream \(upstream!.streamID)")
+                    log(
+                        "ignoring an end-of-run of run \(m.runID), stream \(m.streamID): this stage serves run \(upstream!.runID), stream \(upstream!.streamID)"
+                    )
                     continue
                 }
                 stats.upstreamEndOfRun = e

@@ -54,7 +54,8 @@ public struct TriggerStats: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case decisions, kept, dataReduction = "data_reduction", upstreamStreamsEnded = "upstream_streams_ended", upstreamRecordsSent = "upstream_records_sent"
         case upstreamLosses = "upstream_losses", decisionRecordsSent = "decision_records_sent", droppedDecisions = "dropped_decisions"
-        case malformedInputs = "malformed_inputs", missedInputs = "missed_inputs", foreignMessages = "foreign_messages", unexpectedMessages = "unexpected_messages"
+        case malformedInputs = "malformed_inputs", missedInputs = "missed_inputs", foreignMessages = "foreign_messages", unexpectedMessages =
+            "unexpected_messages"
         case endOfRunDelivered = "end_of_run_delivered", stopReason = "stop_reason", bytesIn = "bytes_in", bytesOut = "bytes_out"
         case latencyP50Ns = "latency_p50_ns", latencyP99Ns = "latency_p99_ns", latencyMaxNs = "latency_max_ns", seconds, decisionsPerS = "decisions_per_s"
     }
