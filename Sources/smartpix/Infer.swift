@@ -43,9 +43,7 @@ struct Infer: ParsableCommand {
         do { codes = try NetworkInputFile.codes(data, architecture: m.architecture, path: inputs) } catch { throw ValidationError("--inputs \(error)") }
         let engine = try IntegerEngine(m)
         let n = codes.count / m.architecture.inputCount
-        var acc = [Int32](repeating: 0, count: n * 14)
-        codes.withUnsafeBufferPointer { x in acc.withUnsafeMutableBufferPointer { engine.evaluateBatch(x, count: n, into: $0, threads: threads) } }
-        let values = acc.map { Float(Double($0) * engine.outputScale) }
+        let values = engine.evaluateBatch(codes, count: n, threads: threads).map { Float(Double($0) * engine.outputScale) }
         if checkReference {
             let reference = try FloatReferenceEngine(m)
             let a = m.architecture

@@ -176,13 +176,7 @@ struct Study: ParsableCommand {
         let settings = try TrainingData.settings(geometry: g, slices: m.architecture.slices, seed: seed, encoding: encoding)
         let set = try TrainingSet.make(settings, count: events)
         let engine = try IntegerEngine(m)
-        var accumulators = [Int32](repeating: 0, count: set.count * 14)
-        var latencies = [UInt64](repeating: 0, count: set.count)
-        set.inputs.withUnsafeBufferPointer { x in
-            accumulators.withUnsafeMutableBufferPointer { o in
-                latencies.withUnsafeMutableBufferPointer { l in engine.evaluateBatch(x, count: set.count, into: o, threads: 2, latencies: l) }
-            }
-        }
+        let accumulators = engine.evaluateBatch(set.inputs, count: set.count, threads: 2)
         let decider = try TriggerDecider(policy: .pointCut(threshold: threshold), labelScales: m.labelScales)
         let scale = engine.outputScale
         var entries: [TriggerStudy.Entry] = []

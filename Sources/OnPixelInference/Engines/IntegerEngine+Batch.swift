@@ -27,4 +27,12 @@ extension IntegerEngine {
             }
         }
     }
+
+    /// Every event of `inputs` (NHWC codes, end to end) as its `outputs` accumulators
+    /// (value = accumulator * `outputScale`), without latencies.
+    public func evaluateBatch(_ inputs: [Int8], count: Int, threads: Int = 1) -> [Int32] {
+        var accumulators = [Int32](repeating: 0, count: count * model.architecture.outputs)
+        inputs.withUnsafeBufferPointer { x in accumulators.withUnsafeMutableBufferPointer { evaluateBatch(x, count: count, into: $0, threads: threads) } }
+        return accumulators
+    }
 }

@@ -69,13 +69,7 @@ public struct ModelEvaluation: Sendable {
         let engine = try IntegerEngine(model)
         let width = model.architecture.inputCount
         precondition(inputs.count == count * width && truth.count == count * TruthLabel.count, "inputs and truth do not fit \(count) clusters")
-        var accumulators = [Int32](repeating: 0, count: count * 14)
-        var latencies = [UInt64](repeating: 0, count: count)
-        inputs.withUnsafeBufferPointer { x in
-            accumulators.withUnsafeMutableBufferPointer { o in
-                latencies.withUnsafeMutableBufferPointer { l in engine.evaluateBatch(x, count: count, into: o, threads: threads, latencies: l) }
-            }
-        }
+        let accumulators = engine.evaluateBatch(inputs, count: count, threads: threads)
         let scale = engine.outputScale
         var predictions: [Prediction] = [], targets: [[Double]] = [], cotBeta: [Double] = [], pt: [Double] = []
         predictions.reserveCapacity(count)

@@ -116,7 +116,6 @@ public struct InferenceService: ~Copyable {
                     firstFrames = false
                 }
                 stats.framesMessages += 1
-                if key == upstream { stats.upstreamRecordsReceived += UInt64(b.count) }
                 try infer(b, sequence: m.sequence)
                 bunchCrossing = max(bunchCrossing, b.bunchCrossings.last ?? 0)
             case .heartbeat:
@@ -148,8 +147,11 @@ public struct InferenceService: ~Copyable {
         if sender.stalled { stats.stopReason = "output blocked for the idle timeout" }
         stats.update(latency, inputStats, seconds: (clock.now - start).seconds)
         // The hops above: their losses travel down with this stage's own.
+        // The receiver's account of the stream served: what arrived, and what its end-of-run says was sent.
+        let account = upstream.flatMap { receiver.accounts[$0] }
+        stats.upstreamRecordsReceived = account?.records ?? 0
         let up = stats.upstreamEndOfRun ?? EndOfRun()
-        let lostInTransit = stats.upstreamEndOfRun.map { $0.records > stats.upstreamRecordsReceived ? $0.records - stats.upstreamRecordsReceived : 0 } ?? 0
+        let lostInTransit = stats.upstreamEndOfRun == nil ? 0 : account?.lostRecords ?? 0
         sender.noteInput(malformed: receiver.stats.malformed + up.malformedInputs, missed: inputStats.missing + up.missedInputs)
         sender.noteDropped(up.droppedRecords + lostInTransit + stats.skippedRecords)
         let (eor, delivered) = try sender.sendEndOfRun(bunchCrossing: bunchCrossing)

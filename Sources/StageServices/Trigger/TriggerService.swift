@@ -30,7 +30,6 @@ public struct TriggerService: ~Copyable {
     /// The run this stage serves (the first heard of); its streams are the upstream workers.
     private var runID: UInt64?
     private var ended: [UInt32: EndOfRun] = [:]
-    private var received: [UInt32: UInt64] = [:]
     public var log: @Sendable (String) -> Void = { _ in }
 
     public init(context: Context, configuration c: Configuration) throws {
@@ -77,14 +76,11 @@ public struct TriggerService: ~Copyable {
                 }
             case .predictions(let b):
                 if stats.decisions == 0 { start = clock.now }
-                received[m.streamID, default: 0] += UInt64(b.count)
                 let t0 = clock.now
                 let d = decider.decide(b)
                 let perEvent = UInt64(max((clock.now - t0).nanoseconds, 0)) / UInt64(max(b.count, 1))
-                for r in d.records {
-                    _ = latency.record(perEvent)
-                    if r.keep { stats.kept += 1 }
-                }
+                _ = latency.record(perEvent, count: UInt64(b.count))
+                stats.kept += UInt64(d.records.count { $0.keep })
                 stats.decisions += UInt64(b.count)
                 bunchCrossing = max(bunchCrossing, b.bunchCrossings.last ?? 0)
                 try sender.send(decisions: d)
@@ -103,11 +99,13 @@ public struct TriggerService: ~Copyable {
         }
         if stats.stopReason.isEmpty { stats.stopReason = stop.isStopped ? "signal" : sender.stalled ? "output blocked for the idle timeout" : "end-of-run" }
         stats.update(latency, receiver.stats, seconds: (clock.now - start).seconds)
-        // Every hop above: each stream's own losses, and what it sent that never arrived.
+        // Every hop above: each stream's own losses, and what it sent that never arrived (the
+        // receiver's account of that stream).
         var up = EndOfRun()
         for (stream, e) in ended {
+            let arrived = receiver.accounts[StreamReceiver.StreamKey(runID: runID ?? 0, streamID: stream)]?.records ?? 0
             up.records += e.records
-            up.droppedRecords += e.droppedRecords + (e.records > received[stream, default: 0] ? e.records - received[stream, default: 0] : 0)
+            up.droppedRecords += e.droppedRecords + (e.records > arrived ? e.records - arrived : 0)
             up.malformedInputs += e.malformedInputs
             up.missedInputs += e.missedInputs
         }
