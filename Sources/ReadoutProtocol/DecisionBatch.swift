@@ -24,8 +24,15 @@ public struct DecisionBatch: Equatable, Sendable {
     }
 
     public var records: [Record] = []
+    /// The frames of the kept records, in their order, when the predictions carried frames.
+    public var keptFrames: FrameBatch?
 
-    public init(records: [Record] = []) { self.records = records }
+    public init(records: [Record] = [], keptFrames: FrameBatch? = nil) {
+        self.records = records
+        self.keptFrames = keptFrames
+    }
+
+    public var keptCount: Int { records.count { $0.keep } }
 
     public var count: Int { records.count }
 }

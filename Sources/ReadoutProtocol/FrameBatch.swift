@@ -56,6 +56,24 @@ public struct FrameBatch: Equatable, Sendable {
         truth.append(contentsOf: t)
     }
 
+    /// The records at `indices`, in that order, with everything they carry.
+    public func subset(_ indices: some Sequence<Int>) -> FrameBatch {
+        var out = FrameBatch(shape: shape, codeFormat: codeFormat, charge: hasCharge, truth: hasTruth, geometryID: geometryID)
+        let t = TruthLabel.count
+        for i in indices {
+            out.append(
+                bunchCrossing: bunchCrossings[i], timestamp: timestamps[i], yLocal: yLocal[i], xLocal: xLocal[i],
+                codes: codeFormat == nil ? [] : codes(ofRecord: i), charge: hasCharge ? charge(ofRecord: i) : [],
+                truth: hasTruth ? truth[(i * t)..<((i + 1) * t)] : [])
+        }
+        return out
+    }
+
+    /// Bytes one record takes on the wire: its 32-byte record and the parts it carries.
+    public var bytesPerRecord: Int {
+        32 + (codeFormat?.bytesPerRecord(shape) ?? 0) + (hasCharge ? 4 * shape.pixels : 0) + (hasTruth ? 4 * TruthLabel.count : 0)
+    }
+
     public func codes(ofRecord i: Int) -> ArraySlice<Int16> { codes[(i * shape.pixels)..<((i + 1) * shape.pixels)] }
     public func charge(ofRecord i: Int) -> ArraySlice<Float> { charge[(i * shape.pixels)..<((i + 1) * shape.pixels)] }
     public func truth(ofRecord i: Int, _ label: TruthLabel) -> Float { truth[i * TruthLabel.count + label.rawValue] }

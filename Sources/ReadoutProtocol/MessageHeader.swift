@@ -1,4 +1,5 @@
-/// Which optional parts a frames message carries (header bytes 36-37).
+/// Which optional parts a message carries (header bytes 36-37): a frames message's codes,
+/// charge and truth; a predictions or decisions message may attach the frames it judged.
 public struct PayloadFlags: OptionSet, Sendable, Hashable {
     public let rawValue: UInt16
     public init(rawValue: UInt16) { self.rawValue = rawValue }
@@ -6,6 +7,9 @@ public struct PayloadFlags: OptionSet, Sendable, Hashable {
     public static let charge = PayloadFlags(rawValue: 2)
     public static let truth = PayloadFlags(rawValue: 4)
     public static let all: PayloadFlags = [.codes, .charge, .truth]
+    /// Predictions and decisions only: frame parts follow the records (codes/charge/truth as
+    /// in a frames message).
+    public static let attachedFrames = PayloadFlags(rawValue: 8)
 }
 
 /// The fixed 48-byte first part of every message; the layout is in docs/wire-protocol.md.
@@ -25,7 +29,7 @@ public struct MessageHeader: Equatable, Sendable {
     public var firstBunchCrossing: UInt64
     public var recordCount: Int
     public var flags: PayloadFlags
-    /// Frames only (zero otherwise).
+    /// Frames, or predictions/decisions with attached frames (zero otherwise).
     public var shape: FrameShape?
     public var codeFormat: CodeFormat?
     public var geometryID: UInt8
@@ -51,8 +55,10 @@ public struct MessageHeader: Equatable, Sendable {
     static func expectedParts(_ kind: MessageKind, _ flags: PayloadFlags) -> Int {
         switch kind {
         case .heartbeat: 1
-        case .runStart, .predictions, .decisions, .endOfRun: 2
+        case .runStart, .endOfRun: 2
         case .frames: 2 + flags.rawValue.nonzeroBitCount
+        // The records, then (attached) the frame records and their optional parts.
+        case .predictions, .decisions: 2 + (flags.contains(.attachedFrames) ? flags.rawValue.nonzeroBitCount : 0)
         }
     }
 
@@ -100,8 +106,10 @@ public struct MessageHeader: Equatable, Sendable {
 
         var shape: FrameShape?
         var codeFormat: CodeFormat?
-        if kind == .frames {
-            guard flags.isSubset(of: .all), !flags.isDisjoint(with: [.codes, .charge]) else {
+        let carriesFrames = kind == .frames || ([.predictions, .decisions].contains(kind) && flags.contains(.attachedFrames))
+        if carriesFrames {
+            let frameFlags = flags.subtracting(kind == .frames ? [] : .attachedFrames)
+            guard frameFlags.isSubset(of: .all), !frameFlags.isDisjoint(with: [.codes, .charge]) else {
                 throw .badFlags(kind: "\(kind)", flags: flags.rawValue)
             }
             guard rows > 0, columns > 0, slices > 0 else {
@@ -118,7 +126,7 @@ public struct MessageHeader: Equatable, Sendable {
         } else {
             guard flags.isEmpty else { throw .badFlags(kind: "\(kind)", flags: flags.rawValue) }
             guard rows == 0, columns == 0, slices == 0, bits == 0, signed == 0 else {
-                throw .shape("bytes 38-42 must be zero in a \(kind) message")
+                throw .shape("bytes 38-42 must be zero in a \(kind) message without frames")
             }
             if [.runStart, .endOfRun, .heartbeat].contains(kind), records != 0 {
                 throw .badValue(part: "header", field: "record count (byte 32)", detail: "is \(records) in a \(kind) message, must be 0")

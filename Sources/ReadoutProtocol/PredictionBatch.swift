@@ -13,6 +13,9 @@ public struct PredictionBatch: Equatable, Sendable {
     public var xLocal: [Float] = []
     /// `records * 14` outputs.
     public var outputs: [Float] = []
+    /// The frames judged, record i of these for prediction i, when the inference stage
+    /// forwards them (so that the trigger can pass on the clusters it keeps).
+    public var frames: FrameBatch?
 
     public init() {}
 

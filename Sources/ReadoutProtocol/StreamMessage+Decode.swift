@@ -57,6 +57,10 @@ extension StreamMessage {
                 b.xLocal.append(try r.f32("x-local"))
                 for _ in 0..<PredictionBatch.outputsPerRecord { b.outputs.append(try r.f32("output")) }
             }
+            if h.flags.contains(.attachedFrames) {
+                b.frames = try decodeFrames(h, parts, count: n)
+                try checkAttached(b.frames!, b.bunchCrossings[...], "predictions")
+            }
             payload = .predictions(b)
         case .decisions:
             try expectLength(1, "decision records", recordSize: decisionRecordSize)
@@ -74,9 +78,20 @@ extension StreamMessage {
                 try r.skipZeros(4, "reserved")
                 b.records.append(.init(bunchCrossing: bx, frameSequence: seq, recordIndex: idx, keep: keep == 1, pt: pt, ptSigma: sigma, score: score))
             }
+            if h.flags.contains(.attachedFrames) {
+                // Attached to decisions: the frames of the kept records, in order.
+                let kept = b.records.filter(\.keep).map(\.bunchCrossing)
+                b.keptFrames = try decodeFrames(h, parts, count: kept.count)
+                try checkAttached(b.keptFrames!, kept[...], "kept decisions")
+            }
             payload = .decisions(b)
         case .frames:
-            payload = .frames(try decodeFrames(h, parts))
+            let b = try decodeFrames(h, parts, count: n)
+            if n > 0, b.bunchCrossings[0] != h.firstBunchCrossing {
+                throw .badValue(
+                    part: "frame records", field: "first bunch crossing", detail: "is \(b.bunchCrossings[0]), header (byte 24) says \(h.firstBunchCrossing)")
+            }
+            payload = .frames(b)
         }
         return StreamMessage(runID: h.runID, streamID: h.streamID, sequence: h.sequence, firstBunchCrossing: h.firstBunchCrossing, payload: payload)
     }
@@ -106,8 +121,15 @@ extension StreamMessage {
         return RunStart(producer: producer, configurationJSON: json)
     }
 
-    private static func decodeFrames(_ h: MessageHeader, _ parts: [UnsafeRawBufferPointer]) throws(DecodeError) -> FrameBatch {
-        let n = h.recordCount
+    /// Attached frames belong record by record to the records they follow.
+    private static func checkAttached(_ f: FrameBatch, _ bunchCrossings: ArraySlice<UInt64>, _ name: String) throws(DecodeError) {
+        for (i, (a, b)) in zip(f.bunchCrossings, bunchCrossings).enumerated() where a != b {
+            throw .badValue(part: "attached frame records", field: "bunch crossing of record \(i)", detail: "is \(a), the \(name) say \(b)")
+        }
+    }
+
+    /// The frame parts from part 1 (a frames message) or part 2 (attached), `n` records.
+    private static func decodeFrames(_ h: MessageHeader, _ parts: [UnsafeRawBufferPointer], count n: Int) throws(DecodeError) -> FrameBatch {
         let shape = h.shape!  // validated by MessageHeader.decode for frames
         var b = FrameBatch(shape: shape, codeFormat: h.codeFormat, charge: h.flags.contains(.charge), truth: h.flags.contains(.truth), geometryID: h.geometryID)
 
@@ -118,7 +140,8 @@ extension StreamMessage {
             return parts[part]
         }
 
-        var r = ByteReader(try sized(1, "frame records", perRecord: frameRecordSize), part: "frame records")
+        let first = h.kind == .frames ? 1 : 2
+        var r = ByteReader(try sized(first, "frame records", perRecord: frameRecordSize), part: "frame records")
         b.bunchCrossings.reserveCapacity(n)
         for _ in 0..<n {
             b.bunchCrossings.append(try r.u64("bunch crossing"))
@@ -127,11 +150,7 @@ extension StreamMessage {
             b.xLocal.append(try r.f32("x-local"))
             try r.skipZeros(8, "reserved")
         }
-        if n > 0, b.bunchCrossings[0] != h.firstBunchCrossing {
-            throw .badValue(
-                part: "frame records", field: "first bunch crossing", detail: "is \(b.bunchCrossings[0]), header (byte 24) says \(h.firstBunchCrossing)")
-        }
-        var next = 2
+        var next = first + 1
         if let format = h.codeFormat {
             let perRecord = format.bytesPerRecord(shape)
             let packed = try sized(next, "codes", perRecord: perRecord)

@@ -73,46 +73,7 @@ extension StreamMessage {
             w.bytes.append(contentsOf: s.configurationJSON.utf8)
             parts.append(w.bytes)
         case .frames(let b):
-            precondition(b.shape.isEncodable, "frame shape \(b.shape) does not fit the header")
-            shape = b.shape
-            format = b.codeFormat
-            geometryID = b.geometryID
-            var w = ByteWriter(capacity: b.count * Self.frameRecordSize)
-            for i in 0..<b.count {
-                w.u64(b.bunchCrossings[i])
-                w.u64(b.timestamps[i])
-                w.f32(b.yLocal[i])
-                w.f32(b.xLocal[i])
-                w.zeros(8)
-            }
-            parts.append(w.bytes)
-            if let format {
-                flags.insert(.codes)
-                let perRecord = format.bytesPerRecord(b.shape), pixels = b.shape.pixels
-                let packed = [UInt8](unsafeUninitializedCapacity: b.count * perRecord) { out, initialized in
-                    b.codes.withUnsafeBufferPointer { codes in
-                        for i in 0..<b.count {
-                            BitPacking.pack(
-                                UnsafeBufferPointer(rebasing: codes[(i * pixels)..<((i + 1) * pixels)]), bits: format.bits,
-                                into: out.baseAddress! + i * perRecord)
-                        }
-                    }
-                    initialized = b.count * perRecord
-                }
-                parts.append(packed)
-            }
-            if b.hasCharge {
-                flags.insert(.charge)
-                var w = ByteWriter(capacity: b.charge.count * 4)
-                for q in b.charge { w.f32(q) }
-                parts.append(w.bytes)
-            }
-            if b.hasTruth {
-                flags.insert(.truth)
-                var w = ByteWriter(capacity: b.truth.count * 4)
-                for t in b.truth { w.f32(t) }
-                parts.append(w.bytes)
-            }
+            (flags, shape, format, geometryID) = Self.encodeFrameParts(b, into: &parts)
         case .predictions(let b):
             var w = ByteWriter(capacity: b.count * Self.predictionRecordSize)
             for i in 0..<b.count {
@@ -125,6 +86,11 @@ extension StreamMessage {
                 for o in b.outputs(ofRecord: i) { w.f32(o) }
             }
             parts.append(w.bytes)
+            if let f = b.frames {
+                precondition(f.count == b.count, "attached frames must match the predictions one to one")
+                (flags, shape, format, geometryID) = Self.encodeFrameParts(f, into: &parts)
+                flags.insert(.attachedFrames)
+            }
         case .decisions(let b):
             var w = ByteWriter(capacity: b.count * Self.decisionRecordSize)
             for r in b.records {
@@ -139,6 +105,11 @@ extension StreamMessage {
                 w.zeros(4)
             }
             parts.append(w.bytes)
+            if let f = b.keptFrames {
+                precondition(f.count == b.keptCount, "attached frames must be those of the kept records")
+                (flags, shape, format, geometryID) = Self.encodeFrameParts(f, into: &parts)
+                flags.insert(.attachedFrames)
+            }
         case .endOfRun(let e):
             var w = ByteWriter(capacity: Self.endOfRunSize)
             for v in [e.messages, e.records, e.bunchCrossings, e.droppedRecords, e.malformedInputs, e.missedInputs] { w.u64(v) }
@@ -153,5 +124,49 @@ extension StreamMessage {
         var w = ByteWriter(capacity: MessageHeader.size)
         header.encode(into: &w)
         return [w.bytes] + parts
+    }
+
+    /// Appends a frames batch's parts (records, then codes, charge, truth as carried) and
+    /// returns the header fields that describe them.
+    private static func encodeFrameParts(_ b: FrameBatch, into parts: inout [[UInt8]]) -> (PayloadFlags, FrameShape, CodeFormat?, UInt8) {
+        precondition(b.shape.isEncodable, "frame shape \(b.shape) does not fit the header")
+        var flags: PayloadFlags = []
+        var w = ByteWriter(capacity: b.count * Self.frameRecordSize)
+        for i in 0..<b.count {
+            w.u64(b.bunchCrossings[i])
+            w.u64(b.timestamps[i])
+            w.f32(b.yLocal[i])
+            w.f32(b.xLocal[i])
+            w.zeros(8)
+        }
+        parts.append(w.bytes)
+        if let format = b.codeFormat {
+            flags.insert(.codes)
+            let perRecord = format.bytesPerRecord(b.shape), pixels = b.shape.pixels
+            let packed = [UInt8](unsafeUninitializedCapacity: b.count * perRecord) { out, initialized in
+                b.codes.withUnsafeBufferPointer { codes in
+                    for i in 0..<b.count {
+                        BitPacking.pack(
+                            UnsafeBufferPointer(rebasing: codes[(i * pixels)..<((i + 1) * pixels)]), bits: format.bits,
+                            into: out.baseAddress! + i * perRecord)
+                    }
+                }
+                initialized = b.count * perRecord
+            }
+            parts.append(packed)
+        }
+        if b.hasCharge {
+            flags.insert(.charge)
+            var w = ByteWriter(capacity: b.charge.count * 4)
+            for q in b.charge { w.f32(q) }
+            parts.append(w.bytes)
+        }
+        if b.hasTruth {
+            flags.insert(.truth)
+            var w = ByteWriter(capacity: b.truth.count * 4)
+            for t in b.truth { w.f32(t) }
+            parts.append(w.bytes)
+        }
+        return (flags, b.shape, b.codeFormat, b.geometryID)
     }
 }

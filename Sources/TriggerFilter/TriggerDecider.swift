@@ -37,7 +37,8 @@ public struct TriggerDecider: Sendable {
             y: Double(o[2]) * sy, cotBeta: Double(o[6]) * sb, varY: varY, varCotBeta: varB, covYCotBeta: covYB, yLocal: Double(yLocal), kinematics: kinematics)
     }
 
-    /// Decides every record of a prediction batch.
+    /// Decides every record of a prediction batch; when it carries its frames, the decisions
+    /// carry those of the kept records.
     public func decide(_ b: PredictionBatch, frameSequenceOverride: UInt64? = nil) -> DecisionBatch {
         var out = DecisionBatch()
         out.records.reserveCapacity(b.count)
@@ -53,6 +54,7 @@ public struct TriggerDecider: Sendable {
                         pt: Float(e.pt), ptSigma: Float(e.sigma), score: Float(score)))
             }
         }
+        if let frames = b.frames { out.keptFrames = frames.subset(out.records.indices.lazy.filter { out.records[$0].keep }) }
         return out
     }
 }

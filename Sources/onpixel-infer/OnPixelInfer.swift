@@ -29,7 +29,7 @@ struct OnPixelInfer: ParsableCommand {
             as foreign and ignored. Its end-of-run carries the losses of every hop above it. Exit \
             0 when the run balances (every record the upstream says it sent arrived and was \
             predicted, no hop lost or rejected anything, the end-of-run got out), 3 otherwise, \
-            with the reasons.
+            with the reasons. With --forward-frames each predictions message carries the frames             it was computed from (docs/wire-protocol.md, attached frames), so that trigger-filter             can pass on the clusters it keeps.
             """
     )
 
@@ -63,6 +63,9 @@ struct OnPixelInfer: ParsableCommand {
     @Option(help: ArgumentHelp("Stop after this long without input (units as --latency-budget); default: wait.", valueName: "duration"))
     var idleTimeout: String?
 
+    @Flag(help: "Attach each frames batch to its predictions (for trigger-filter --kept-frames).")
+    var forwardFrames = false
+
     @Option(help: "Write the final statistics as JSON to this file.")
     var statsJSON: String?
 
@@ -92,9 +95,10 @@ struct OnPixelInfer: ParsableCommand {
         let m = try ModelCatalog.load(model, flag: "--model").model
         installStopSignals()
         let context = try Context()
-        let config = InferenceService.Configuration(
+        var config = InferenceService.Configuration(
             input: input, inputPattern: inputPattern, output: output, outputPattern: outputPattern, highWaterMark: highWaterMark, threads: threads,
             latencyBudget: Quantities.duration(latencyBudget)!, streamID: streamID, idleTimeout: idleTimeout.flatMap(Quantities.duration))
+        config.forwardFrames = forwardFrames
         var service: InferenceService
         do {
             service = try InferenceService(model: m, context: context, configuration: config)

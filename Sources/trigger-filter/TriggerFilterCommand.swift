@@ -26,8 +26,9 @@ struct TriggerFilterCommand: ParsableCommand {
             sigma above --sigma-limit keeps, else the point cut), on-sensor (the on-sensor \
             filter's classes, keeping |pT| > threshold). Ends with an end-of-run carrying the \
             losses of every hop above, a summary (decisions, kept, data reduction, per-event \
-            latency) and exit 0 when the run balances, 3 otherwise. Forwarding the kept frames \
-            themselves is not built yet.
+            latency) and exit 0 when the run balances, 3 otherwise. When the predictions carry \
+            their frames (onpixel-infer --forward-frames), each decisions message carries the \
+            frames of the clusters it keeps, and the summary gives the reduction in bytes too.
             """
     )
 
@@ -110,6 +111,12 @@ struct TriggerFilterCommand: ParsableCommand {
             String(
                 format: "decisions %llu, kept %llu (data reduction %.1f %%), %.0f decisions/s; latency per event p50 %llu ns, p99 %llu ns, max %llu ns",
                 s.decisions, s.kept, 100 * s.dataReduction, s.decisionsPerS, s.latencyP50Ns, s.latencyP99Ns, s.latencyMaxNs))
+        if s.framesIn > 0 {
+            print(
+                String(
+                    format: "frames forwarded %llu of %llu, %llu of %llu bytes (byte reduction %.1f %%)", s.framesForwarded, s.framesIn, s.frameBytesForwarded,
+                    s.frameBytesIn, 100 * s.byteReduction))
+        }
         print(
             "upstream: \(s.upstreamStreamsEnded) of \(workers) end-of-runs, \(s.upstreamRecordsSent) predictions announced; end-of-run \(s.endOfRunDelivered ? "sent" : "NOT delivered"); stopped at \(s.stopReason)"
         )

@@ -34,6 +34,29 @@ import Testing
         }
     }
 
+    /// Attached frames must belong record by record to the predictions or kept decisions
+    /// they follow: a frame of another crossing, or one kept record too many, is refused.
+    @Test func attachedFramesMustMatchTheirRecords() throws {
+        var rng = SplitMix64(seed: 4)
+        let messages = sampleMessages(&rng).filter {
+            if case .predictions(let p) = $0.payload { return p.frames != nil }
+            if case .decisions(let d) = $0.payload { return d.keptFrames != nil }
+            return false
+        }
+        #expect(messages.count == 2)
+        for m in messages {
+            var parts = m.encode()
+            #expect(parts[0][36] & 8 == 8, "attached-frames flag (bit 3) set")
+            parts[2][0] ^= 1  // first attached frame's bunch crossing
+            #expect(throws: DecodeError.self) { try StreamMessage.decode(parts) }
+        }
+        guard case .decisions(var d) = messages[1].payload else { return }
+        d.records[1].keep = true  // one more kept record than frames attached
+        var parts = messages[1].encode()
+        parts[1] = StreamMessage(runID: 42, sequence: 8, payload: .decisions(DecisionBatch(records: d.records))).encode()[1]
+        #expect(throws: DecodeError.self) { try StreamMessage.decode(parts) }
+    }
+
     @Test func headerFieldsSitAtTheDocumentedOffsets() {
         var rng = SplitMix64(seed: 3)
         let batch = randomFrames(

@@ -34,6 +34,16 @@ func sampleMessages(_ rng: inout SplitMix64) -> [StreamMessage] {
         records: (0..<4).map {
             .init(bunchCrossing: UInt64($0), frameSequence: 3, recordIndex: UInt32($0), keep: $0 % 2 == 0, pt: 1.5, ptSigma: 0.2, score: 0.9)
         })
+    // The same with their frames attached: all for predictions, the kept ones for decisions.
+    var withFrames = predictions
+    var frames = randomFrames(
+        &rng, shape: FrameShape(rows: 13, columns: 21, slices: 2), format: CodeFormat(bits: 4, signed: true), records: 5, charge: false, truth: true)
+    frames.bunchCrossings = predictions.bunchCrossings
+    withFrames.frames = frames
+    var keptWithFrames = decisions
+    var kept = randomFrames(&rng, shape: FrameShape(rows: 3, columns: 2, slices: 1), format: nil, records: 2, charge: true, truth: false)
+    kept.bunchCrossings = decisions.records.filter(\.keep).map(\.bunchCrossing)
+    keptWithFrames.keptFrames = kept
     return [
         StreamMessage(runID: 42, sequence: 0, payload: .runStart(RunStart(producer: "test", configurationJSON: #"{"geometry":"type2","rate_hz":4e7}"#))),
         framesMessage(
@@ -49,5 +59,7 @@ func sampleMessages(_ rng: inout SplitMix64) -> [StreamMessage] {
         StreamMessage(
             runID: 42, sequence: 6, firstBunchCrossing: 1000,
             payload: .endOfRun(EndOfRun(messages: 4, records: 14, bunchCrossings: 1000, droppedRecords: 1, malformedInputs: 2, missedInputs: 3))),
+        StreamMessage(runID: 42, sequence: 7, firstBunchCrossing: 100, payload: .predictions(withFrames)),
+        StreamMessage(runID: 42, sequence: 8, payload: .decisions(keptWithFrames)),
     ]
 }

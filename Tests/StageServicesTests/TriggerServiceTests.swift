@@ -77,4 +77,69 @@ import ZeroMQ
         #expect(s.kept + UInt64((s.dataReduction * 1000).rounded()) == 1000)
         #expect(eor?.records == 1000 && eor?.losses == 0)
     }
+
+    /// Predictions that carry their frames: the decisions carry exactly the kept ones, and
+    /// the byte reduction is the cluster reduction (every frame has the same size).
+    @Test func keptFramesAreForwardedWithTheirDecisions() throws {
+        let ctx = try Context()
+        let name = UUID().uuidString
+        var c = TriggerService.Configuration()
+        c.input = "bind:inproc://p-\(name)"
+        c.output = "connect:inproc://d-\(name)"
+        c.idleTimeout = .seconds(30)
+        c.policy = .pointCut(threshold: 0.5)
+        var decisions = try StreamReceiver(context: ctx, endpoint: "bind:inproc://d-\(name)", pattern: .push)
+        let result = SharedValue<TriggerStats?>(nil)
+        let config = c
+        let ready = DispatchSemaphore(value: 0)
+        let service = WorkerThread(name: "trigger") {
+            var s = try! TriggerService(context: ctx, configuration: config)
+            ready.signal()
+            result.value = try! s.run(stop: StopFlag())
+        }
+        ready.wait()
+        var rng = SplitMix64(seed: 5)
+        var w = try StreamSender(context: ctx, endpoint: "connect:inproc://p-\(name)", pattern: .push, runID: 3)
+        try w.sendRunStart(RunStart(producer: "onpixel-infer"))
+        let shape = FrameShape(rows: 13, columns: 21, slices: 2)
+        for m in 0..<5 {
+            var b = PredictionBatch()
+            var f = FrameBatch(shape: shape, codeFormat: CodeFormat(bits: 4, signed: true), truth: true)
+            for i in 0..<40 {
+                let bx = UInt64(m * 40 + i)
+                // cotBeta spread so that some clusters pass 0.5 GeV and some do not.
+                var o = [Float](repeating: 0.1, count: 14)
+                o[6] = Float(rng.gaussian() * 0.2)
+                b.append(bunchCrossing: bx, frameSequence: UInt64(m + 1), recordIndex: UInt32(i), yLocal: 0, xLocal: 0, outputs: o)
+                f.append(
+                    bunchCrossing: bx, timestamp: bx * 25, yLocal: 0, xLocal: 0, codes: (0..<shape.pixels).map { Int16(($0 + i) % 16 - 8) },
+                    truth: (0..<TruthLabel.count).map { Float($0) + Float(bx) })
+            }
+            b.frames = f
+            try w.send(predictions: b)
+        }
+        _ = try w.sendEndOfRun(bunchCrossing: 200)
+        var kept = 0, mismatched = 0
+        while let m = try decisions.next(timeout: .seconds(30)) {
+            if case .endOfRun = m.payload { break }
+            guard case .decisions(let d) = m.payload, let k = d.keptFrames else { continue }
+            let keptRecords = d.records.filter(\.keep)
+            kept += keptRecords.count
+            for (j, r) in keptRecords.enumerated() {
+                let i = Int(r.recordIndex)
+                if k.bunchCrossings[j] != r.bunchCrossing || Array(k.codes(ofRecord: j)) != (0..<shape.pixels).map({ Int16(($0 + i) % 16 - 8) })
+                    || k.truth(ofRecord: j, .pt) != 8 + Float(r.bunchCrossing)
+                {
+                    mismatched += 1
+                }
+            }
+        }
+        service.join()
+        let s = try #require(result.value)
+        #expect(kept > 20 && kept < 180 && mismatched == 0)
+        #expect(s.framesIn == 200 && s.framesForwarded == UInt64(kept) && s.imbalance.isEmpty, "\(s.imbalance)")
+        let perRecord = UInt64(32 + 273 + 4 * TruthLabel.count)
+        #expect(s.frameBytesIn == 200 * perRecord && s.frameBytesForwarded == UInt64(kept) * perRecord)
+        #expect(abs(s.byteReduction - s.dataReduction) < 1e-12)
+    }
 }

@@ -20,6 +20,9 @@ public struct InferenceService: ~Copyable {
         public var streamID: UInt32
         /// Stop after this long without input (nil: wait for end-of-run or a stop).
         public var idleTimeout: Duration?
+        /// Attach each frames batch to its predictions, so that the trigger can forward the
+        /// clusters it keeps.
+        public var forwardFrames = false
 
         public init(
             input: String = "tcp://127.0.0.1:5555", inputPattern: StreamPattern = .push, output: String = "tcp://127.0.0.1:5556",
@@ -243,6 +246,7 @@ public struct InferenceService: ~Copyable {
                 bunchCrossing: b.bunchCrossings[i], frameSequence: sequence, recordIndex: UInt32(i), yLocal: b.yLocal[i], xLocal: b.xLocal[i],
                 outputs: accumulators[(i * 14)..<((i + 1) * 14)].map { Float(Double($0) * scale) })
         }
+        if configuration.forwardFrames { predictions.frames = b }
         stats.events += UInt64(n)
         try sender.send(predictions: predictions)
     }

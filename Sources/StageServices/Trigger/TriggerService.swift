@@ -7,7 +7,9 @@ import ZeroMQ
 /// interleaved), decides every cluster with a policy and sends decision batches that keep
 /// each cluster's bunch crossing, frames sequence number and record index. Ends when every
 /// expected upstream stream has sent its end-of-run (or on a stop or the idle timeout), with
-/// an end-of-run that carries the losses of every hop above.
+/// an end-of-run that carries the losses of every hop above. Predictions that carry their
+/// frames (onpixel-infer --forward-frames) have the kept records' frames forwarded attached
+/// to the decisions.
 public struct TriggerService: ~Copyable {
     public struct Configuration: Sendable {
         public var input = "tcp://127.0.0.1:5556"
@@ -83,6 +85,12 @@ public struct TriggerService: ~Copyable {
                 stats.kept += UInt64(d.records.count { $0.keep })
                 stats.decisions += UInt64(b.count)
                 bunchCrossing = max(bunchCrossing, b.bunchCrossings.last ?? 0)
+                if let f = b.frames, let k = d.keptFrames {
+                    stats.framesIn += UInt64(f.count)
+                    stats.frameBytesIn += UInt64(f.count * f.bytesPerRecord)
+                    stats.framesForwarded += UInt64(k.count)
+                    stats.frameBytesForwarded += UInt64(k.count * k.bytesPerRecord)
+                }
                 try sender.send(decisions: d)
             case .endOfRun(let e):
                 if ended[m.streamID] != nil { stats.foreignMessages += 1 } else { ended[m.streamID] = e }

@@ -20,6 +20,14 @@ public struct TriggerStats: Sendable, Codable, Equatable {
     public var stopReason = ""
     public var bytesIn: UInt64 = 0
     public var bytesOut: UInt64 = 0
+    /// Frames that came attached to predictions, and those forwarded attached to decisions
+    /// (the kept ones), with their bytes on the wire (record, codes, charge, truth parts).
+    public var framesIn: UInt64 = 0
+    public var frameBytesIn: UInt64 = 0
+    public var framesForwarded: UInt64 = 0
+    public var frameBytesForwarded: UInt64 = 0
+    /// 1 - forwarded frame bytes / frame bytes in (0 when no frames came).
+    public var byteReduction: Double = 0
     public var latencyP50Ns: UInt64 = 0
     public var latencyP99Ns: UInt64 = 0
     public var latencyMaxNs: UInt64 = 0
@@ -34,6 +42,7 @@ public struct TriggerStats: Sendable, Codable, Equatable {
         if upstreamLosses > 0 { out.append("hops upstream lost \(upstreamLosses)") }
         if malformedInputs + missedInputs > 0 { out.append("\(malformedInputs) malformed and \(missedInputs) missed input messages") }
         if droppedDecisions > 0 { out.append("\(droppedDecisions) decisions dropped") }
+        if framesIn > 0, framesIn != decisions { out.append("\(decisions - framesIn) predictions came without their frames") }
         if !endOfRunDelivered { out.append("end-of-run not delivered") }
         return out
     }
@@ -47,6 +56,7 @@ public struct TriggerStats: Sendable, Codable, Equatable {
         malformedInputs = r.malformed
         missedInputs = r.missing
         dataReduction = decisions > 0 ? 1 - Double(kept) / Double(decisions) : 0
+        byteReduction = frameBytesIn > 0 ? 1 - Double(frameBytesForwarded) / Double(frameBytesIn) : 0
         self.seconds = seconds
         decisionsPerS = seconds > 0 ? Double(decisions) / seconds : 0
     }
@@ -57,6 +67,8 @@ public struct TriggerStats: Sendable, Codable, Equatable {
         case malformedInputs = "malformed_inputs", missedInputs = "missed_inputs", foreignMessages = "foreign_messages", unexpectedMessages =
             "unexpected_messages"
         case endOfRunDelivered = "end_of_run_delivered", stopReason = "stop_reason", bytesIn = "bytes_in", bytesOut = "bytes_out"
+        case framesIn = "frames_in", frameBytesIn = "frame_bytes_in", framesForwarded = "frames_forwarded", frameBytesForwarded = "frame_bytes_forwarded"
+        case byteReduction = "byte_reduction"
         case latencyP50Ns = "latency_p50_ns", latencyP99Ns = "latency_p99_ns", latencyMaxNs = "latency_max_ns", seconds, decisionsPerS = "decisions_per_s"
     }
 }

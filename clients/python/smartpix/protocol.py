@@ -18,7 +18,7 @@ MAGIC = b"SPXR"
 VERSION = 1
 HEADER_SIZE = 48
 KINDS = {1: "run-start", 2: "frames", 3: "predictions", 4: "decisions", 5: "end-of-run", 6: "heartbeat"}
-FLAG_CODES, FLAG_CHARGE, FLAG_TRUTH = 1, 2, 4
+FLAG_CODES, FLAG_CHARGE, FLAG_TRUTH, FLAG_ATTACHED = 1, 2, 4, 8
 TRUTH_NAMES = ["x-entry", "y-entry", "z-entry", "n_x", "n_y", "n_z", "number_eh_pairs", "y-local",
                "pt", "cotAlpha", "cotBeta", "y-midplane", "x-midplane"]
 OUTPUT_NAMES = ["x", "L11", "y", "L22", "cotA", "L33", "cotB", "L44", "L21", "L31", "L32", "L41", "L42", "L43"]
@@ -46,6 +46,7 @@ class Message:
     charge: Optional[np.ndarray] = None    # float32 (records, slices, rows, columns), electrons
     truth: Optional[np.ndarray] = None     # float32 (records, 13), TRUTH_NAMES order
     outputs: Optional[np.ndarray] = None   # float32 (records, 14), OUTPUT_NAMES order
+    frames: Optional["Message"] = None     # predictions/decisions: the attached frames (all, or the kept ones)
     producer: Optional[str] = None
     configuration: Optional[dict] = None
     totals: dict = field(default_factory=dict)
@@ -92,8 +93,10 @@ def decode(parts: list) -> Message:
     kind = KINDS[kind_code]
     _expect(part_count == len(parts), f"{kind}: header says {part_count} parts, message has {len(parts)}")
     m = Message(kind, run_id, stream_id, sequence, first_bx, n, geometry_id)
-    if kind == "frames":
-        _expect(flags & ~7 == 0 and flags & 3 != 0, f"header: payload flags {flags:#x} at byte 36 invalid for frames")
+    attached = kind in ("predictions", "decisions") and flags & FLAG_ATTACHED
+    if kind == "frames" or attached:
+        frame_flags = flags & ~FLAG_ATTACHED if attached else flags
+        _expect(frame_flags & ~7 == 0 and frame_flags & 3 != 0, f"header: payload flags {flags:#x} at byte 36 invalid for {kind}")
         _expect(rows > 0 and columns > 0 and slices > 0, "header: frame shape has a zero dimension")
         expected_parts = 2 + bin(flags).count("1")
         if flags & FLAG_CODES:
@@ -103,42 +106,56 @@ def decode(parts: list) -> Message:
             _expect(bits == 0 and signedness == 0, "header: ADC bits set without codes")
     else:
         _expect(flags == 0 and (rows, columns, slices, bits, signedness) == (0, 0, 0, 0, 0),
-                f"header: frame fields must be zero in a {kind} message")
+                f"header: frame fields must be zero in a {kind} message without frames")
         expected_parts = 1 if kind == "heartbeat" else 2
         if kind in ("run-start", "end-of-run", "heartbeat"):
             _expect(n == 0, f"header: record count {n} in a {kind} message")
     _expect(part_count == expected_parts, f"{kind}: needs {expected_parts} parts, header says {part_count}")
 
-    def sized(i: int, name: str, per_record: int) -> bytes:
+    def sized(i: int, name: str, per_record: int, count: int = n) -> bytes:
         p = bytes(parts[i])
-        _expect(len(p) == n * per_record, f"{name}: {len(p)} bytes present, header implies {n * per_record}")
+        _expect(len(p) == count * per_record, f"{name}: {len(p)} bytes present, header implies {count * per_record}")
         return p
 
-    if kind == "frames":
+    def frames_into(f: Message, first: int, count: int) -> None:
         pixels = rows * columns * slices
-        m.shape, m.adc_bits, m.signed_codes = (slices, rows, columns), bits, bool(signedness)
-        m.records = np.frombuffer(sized(1, "frame records", 32), dtype=FRAME_RECORD)
-        _expect(np.all(m.records["reserved"] == 0), "frame records: reserved bytes not zero")
-        if n:
-            _expect(int(m.records["bunch_crossing"][0]) == first_bx, "frame records: first bunch crossing disagrees with header")
-        nxt = 2
+        f.shape, f.adc_bits, f.signed_codes = (slices, rows, columns), bits, bool(signedness)
+        f.records = np.frombuffer(sized(first, "frame records", 32, count), dtype=FRAME_RECORD)
+        _expect(np.all(f.records["reserved"] == 0), "frame records: reserved bytes not zero")
+        nxt = first + 1
         if flags & FLAG_CODES:
-            data = sized(nxt, "codes", (pixels * bits + 7) // 8)
-            m.codes = unpack_codes(data, n, pixels, bits, bool(signedness)).reshape(n, slices, rows, columns)
+            data = sized(nxt, "codes", (pixels * bits + 7) // 8, count)
+            f.codes = unpack_codes(data, count, pixels, bits, bool(signedness)).reshape(count, slices, rows, columns)
             nxt += 1
         if flags & FLAG_CHARGE:
-            m.charge = np.frombuffer(sized(nxt, "charge", 4 * pixels), dtype="<f4").reshape(n, slices, rows, columns)
+            f.charge = np.frombuffer(sized(nxt, "charge", 4 * pixels, count), dtype="<f4").reshape(count, slices, rows, columns)
             nxt += 1
         if flags & FLAG_TRUTH:
-            m.truth = np.frombuffer(sized(nxt, "truth", 4 * 13), dtype="<f4").reshape(n, 13)
+            f.truth = np.frombuffer(sized(nxt, "truth", 4 * 13, count), dtype="<f4").reshape(count, 13)
+
+    def attach(bunch_crossings: np.ndarray) -> None:
+        if not attached:
+            return
+        f = Message("frames", run_id, stream_id, sequence, first_bx, len(bunch_crossings), geometry_id)
+        frames_into(f, 2, len(bunch_crossings))
+        _expect(np.array_equal(f.records["bunch_crossing"], bunch_crossings),
+                f"attached frame records: bunch crossings disagree with the {kind}")
+        m.frames = f
+
+    if kind == "frames":
+        frames_into(m, 1, n)
+        if n:
+            _expect(int(m.records["bunch_crossing"][0]) == first_bx, "frame records: first bunch crossing disagrees with header")
     elif kind == "predictions":
         m.records = np.frombuffer(sized(1, "prediction records", 88), dtype=PREDICTION_RECORD)
         _expect(np.all(m.records["reserved"] == 0), "prediction records: reserved bytes not zero")
         m.outputs = m.records["outputs"]
+        attach(m.records["bunch_crossing"])
     elif kind == "decisions":
         m.records = np.frombuffer(sized(1, "decision records", 40), dtype=DECISION_RECORD)
         _expect(np.all(m.records["keep"] <= 1), "decision records: decision byte not 0 or 1")
         _expect(np.all(m.records["reserved1"] == 0) and np.all(m.records["reserved2"] == 0), "decision records: reserved bytes not zero")
+        attach(m.records["bunch_crossing"][m.records["keep"] == 1])
     elif kind == "run-start":
         p = bytes(parts[1])
         _expect(len(p) >= 2, "run-start: truncated producer length")

@@ -90,3 +90,52 @@ def test_reader_rejects_what_the_document_forbids():
 def test_packing_examples_from_the_document():
     assert spr.unpack_codes(bytes([0x39, 0x03]), 1, 5, 2, False).tolist() == [[1, 2, 3, 0, 3]]
     assert spr.unpack_codes(bytes([0x78, 0x0F]), 1, 3, 4, True).tolist() == [[-8, 7, -1]]
+
+
+def test_decisions_carry_the_kept_frames_through_the_chain(tmp_path):
+    """test-stream -> onpixel-infer --forward-frames -> trigger-filter -> this reader: every
+    kept cluster arrives with its frame, bit for bit the test pattern, and nothing else."""
+    bin_dir = os.path.dirname(SMARTPIX)
+    ctx = zmq.Context.instance()
+    pull = ctx.socket(zmq.PULL)
+    port = pull.bind_to_random_port("tcp://127.0.0.1")
+    stages = [
+        [os.path.join(bin_dir, "trigger-filter"), "--input", "bind:tcp://127.0.0.1:*", "--output", f"connect:tcp://127.0.0.1:{port}",
+         "--policy", "point-cut", "--threshold", "1", "--idle-timeout", "20s"],
+    ]
+    trigger = subprocess.Popen(stages[0], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # The trigger's own line names the port it bound.
+    line = trigger.stderr.readline()
+    predictions = line.split("predictions from ")[1].split(",")[0]
+    infer = subprocess.Popen([os.path.join(bin_dir, "onpixel-infer"), "--input", "bind:tcp://127.0.0.1:*", "--output", f"connect:{predictions}",
+                              "--forward-frames", "--idle-timeout", "20s"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    frames_endpoint = infer.stderr.readline().split("frames from ")[1].split(",")[0]
+    producer = subprocess.run([SMARTPIX, "test-stream", "--endpoint", f"connect:{frames_endpoint}", "--messages", "10", "--batch", "20",
+                               "--bits", "4", "--signed", "--slices", "2", "--seed", "5"], capture_output=True, text=True, timeout=60)
+    assert producer.returncode == 0, producer.stderr
+    messages = []
+    try:
+        while pull.poll(30000):
+            m = spr.decode(pull.recv_multipart())
+            messages.append(m)
+            if m.kind == "end-of-run":
+                break
+    finally:
+        pull.close(linger=0)
+    assert infer.wait(timeout=30) == 0, infer.stderr.read()
+    out, err = trigger.communicate(timeout=30)
+    assert trigger.returncode == 0, out + err
+
+    decisions = [m for m in messages if m.kind == "decisions"]
+    assert sum(m.record_count for m in decisions) == 200 and messages[-1].totals["records"] == 200
+    kept = 0
+    for m in decisions:
+        keep = m.records["keep"] == 1
+        bx = m.records["bunch_crossing"][keep]
+        assert m.frames is not None and len(m.frames.records) == keep.sum()
+        assert np.array_equal(m.frames.records["bunch_crossing"], bx)
+        expected = pattern(5, [int(b) for b in bx], 13 * 21 * 2, 4, True).reshape(len(bx), 13 * 21 * 2)
+        assert np.array_equal(m.frames.codes.reshape(len(bx), 13 * 21 * 2), expected)
+        kept += int(keep.sum())
+    assert 0 < kept < 200, "a 1 GeV cut on random-looking clusters keeps some, not all"
+    assert f"frames forwarded {kept} of 200" in out
