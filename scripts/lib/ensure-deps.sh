@@ -28,3 +28,8 @@ ensure_python_env() {
     "$venv/bin/pip" install -q --disable-pip-version-check -r "$root/clients/python/requirements.txt"
   fi
 }
+
+# Debian's headless Chromium, with which the tests look at the HTML reports.
+ensure_chromium() {
+  command -v chromium >/dev/null || apt_install --no-install-recommends chromium fonts-dejavu-core
+}
