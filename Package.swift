@@ -47,7 +47,7 @@ let package = Package(
         // Figures as SVG files (no dependencies).
         .target(name: "Plots"),
         // Options shared by the executables (sensor conditions).
-        .target(name: "CommandLineSupport", dependencies: ["ReadoutSim", "StageServices", "OnPixelInference", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .target(name: "CommandLineSupport", dependencies: ["ReadoutSim", "StageServices", "OnPixelInference", "TriggerFilter", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .executableTarget(
             name: "readout-sim",

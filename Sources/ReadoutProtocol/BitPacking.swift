@@ -47,23 +47,34 @@ public enum BitPacking {
         }
     }
 
-    /// Unpacks `count` codes from `bytes`, sign-extending when `signed`.
-    public static func unpack(_ bytes: UnsafeRawBufferPointer, count: Int, bits: Int, signed: Bool, into out: inout [Int16]) {
+    /// Unpacks `count` codes from `bytes` into exactly `count` values at `out`, sign-extending
+    /// when `signed`. Frames are mostly zero codes: the output is cleared first and zero bytes
+    /// (eight at a time) are skipped.
+    @inline(__always)
+    public static func unpack(_ bytes: UnsafeRawBufferPointer, count: Int, bits: Int, signed: Bool, into out: UnsafeMutablePointer<Int16>) {
         precondition(CodeFormat.allowedBits.contains(bits), "bit width \(bits) is not 2, 4 or 8")
         precondition(bytes.count * 8 >= count * bits, "\(bytes.count) bytes cannot hold \(count) \(bits)-bit codes")
-        let perByte = 8 / bits
-        let mask = (1 << bits) - 1
-        let shift = 16 - bits  // sign extension through Int16
-        var produced = 0
-        for byte in bytes {
-            var b = Int(byte)
-            for _ in 0..<perByte where produced < count {
-                let raw = b & mask
-                out.append(signed ? Int16(truncatingIfNeeded: raw << shift) >> shift : Int16(raw))
-                b >>= bits
-                produced += 1
+        out.update(repeating: 0, count: count)
+        let perByte = 8 / bits, mask = (1 << bits) - 1, shift = 16 - bits
+        let used = (count * bits + 7) / 8
+        var i = 0
+        while i < used {
+            if i &+ 8 <= used, bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self) == 0 {
+                i &+= 8
+                continue
             }
-            if produced == count { break }
+            var b = Int(bytes[i])
+            if b != 0 {
+                var k = i &* perByte
+                let end = min(k &+ perByte, count)
+                while k < end {
+                    let raw = b & mask
+                    out[k] = signed ? Int16(truncatingIfNeeded: raw << shift) >> shift : Int16(raw)
+                    b >>= bits
+                    k &+= 1
+                }
+            }
+            i &+= 1
         }
     }
 }

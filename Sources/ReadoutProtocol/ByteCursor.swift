@@ -13,6 +13,14 @@ struct ByteWriter {
     mutating func u64(_ v: UInt64) { append(v.littleEndian) }
     mutating func f32(_ v: Float) { u32(v.bitPattern) }
     mutating func zeros(_ n: Int) { bytes.append(contentsOf: repeatElement(0, count: n)) }
+    /// Many f32 at once: on a little-endian host their memory is already the wire's bytes.
+    mutating func f32s(_ values: [Float]) {
+        #if _endian(little)
+            values.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        #else
+            for v in values { f32(v) }
+        #endif
+    }
 
     private mutating func append<T: FixedWidthInteger>(_ v: T) {
         withUnsafeBytes(of: v) { bytes.append(contentsOf: $0) }

@@ -154,11 +154,14 @@ extension StreamMessage {
         if let format = h.codeFormat {
             let perRecord = format.bytesPerRecord(shape)
             let packed = try sized(next, "codes", perRecord: perRecord)
-            b.codes.reserveCapacity(n * shape.pixels)
-            for i in 0..<n {
-                BitPacking.unpack(
-                    UnsafeRawBufferPointer(rebasing: packed[(i * perRecord)..<((i + 1) * perRecord)]), count: shape.pixels, bits: format.bits,
-                    signed: format.signed, into: &b.codes)
+            let pixels = shape.pixels
+            b.codes = [Int16](unsafeUninitializedCapacity: n * pixels) { out, initialized in
+                for i in 0..<n {
+                    BitPacking.unpack(
+                        UnsafeRawBufferPointer(rebasing: packed[(i * perRecord)..<((i + 1) * perRecord)]), count: pixels, bits: format.bits,
+                        signed: format.signed, into: out.baseAddress! + i * pixels)
+                }
+                initialized = n * pixels
             }
             next += 1
         }

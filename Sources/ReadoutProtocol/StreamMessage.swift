@@ -158,13 +158,13 @@ extension StreamMessage {
         if b.hasCharge {
             flags.insert(.charge)
             var w = ByteWriter(capacity: b.charge.count * 4)
-            for q in b.charge { w.f32(q) }
+            w.f32s(b.charge)
             parts.append(w.bytes)
         }
         if b.hasTruth {
             flags.insert(.truth)
             var w = ByteWriter(capacity: b.truth.count * 4)
-            for t in b.truth { w.f32(t) }
+            w.f32s(b.truth)
             parts.append(w.bytes)
         }
         return (flags, b.shape, b.codeFormat, b.geometryID)

@@ -12,20 +12,25 @@ public enum TriggerPolicy: Sendable, Equatable {
     /// positive, arXiv 2310.02474 with threshold 0.2 GeV): keeps the high-pT class.
     case onSensorClasses(threshold: Double)
 
+    /// The pT threshold, GeV: tracks above it are what the policy means to keep.
+    public var thresholdGeV: Double {
+        switch self {
+        case .pointCut(let t), .uncertaintyAware(let t, _), .keepWhenUncertain(let t, _), .onSensorClasses(let t): t
+        }
+    }
+
     public struct Invalid: Error, CustomStringConvertible, Equatable {
         public let description: String
     }
 
     /// Refuses thresholds that are not positive finite GeV and confidence levels outside (0, 1).
     public func validate() throws(Invalid) {
-        let threshold: Double
+        let threshold = thresholdGeV
         switch self {
-        case .pointCut(let t), .onSensorClasses(let t): threshold = t
-        case let .uncertaintyAware(t, c):
-            threshold = t
+        case .pointCut, .onSensorClasses: break
+        case let .uncertaintyAware(_, c):
             guard c > 0, c < 1 else { throw Invalid(description: "confidence level must be in (0, 1), got \(c)") }
-        case let .keepWhenUncertain(t, s):
-            threshold = t
+        case let .keepWhenUncertain(_, s):
             guard s > 0, s.isFinite else { throw Invalid(description: "sigma limit must be a positive cotBeta, got \(s)") }
         }
         guard threshold > 0, threshold.isFinite else { throw Invalid(description: "pT threshold must be positive GeV, got \(threshold)") }

@@ -46,12 +46,8 @@ public struct TriggerStudy: Sendable {
             }
         }
         let eff = signal > 0 ? Double(keptSignal) / Double(signal) : 0
-        let threshold: Double
-        switch policy {
-        case .pointCut(let t), .uncertaintyAware(let t, _), .keepWhenUncertain(let t, _), .onSensorClasses(let t): threshold = t
-        }
         return Point(
-            name: policy.name, thresholdGeV: threshold, parameter: parameter, efficiency: eff,
+            name: policy.name, thresholdGeV: policy.thresholdGeV, parameter: parameter, efficiency: eff,
             efficiencyError: signal > 0 ? (eff * (1 - eff) / Double(signal)).squareRoot() : 0,
             dataReduction: entries.isEmpty ? 0 : 1 - Double(kept) / Double(entries.count))
     }

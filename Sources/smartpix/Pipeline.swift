@@ -9,18 +9,28 @@ import ZeroMQ
 
 struct Pipeline: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "The whole chain in one process: front end -> on-pixel inference -> a consumer that accounts for every cluster.",
+        abstract: "The whole chain in one process: front end -> on-pixel inference -> trigger filter -> a consumer of decisions and kept frames.",
         discussion: """
-            The front end (readout-sim's FrameSource: barrel tracks at 40 MHz, default occupancy, \
-            cluster library or full physics, front end emitting the network's 4-bit input code for \
-            the first and last of 20 slices) streams over inproc PUSH/PULL to the inference stage \
-            (onpixel-infer's service, integer engine), whose prediction batches go over inproc to a \
-            consumer. The run ends with end-of-run totals at each hop; the command exits 0 when \
-            every cluster produced got exactly one prediction, 3 otherwise. The network is the \
-            shipped trained model type2-2slice unless --model names another (a name in models/ \
-            or a model file); the front end emits its input code with the model's constants. SIGINT or \
-            SIGTERM stops the front end: what it produced is still inferred and accounted for, \
-            and the totals are printed (exit 0 when they balance).
+            The front end (readout-sim's FrameSource: barrel tracks at 40 MHz, the default \
+            occupancy of 0.04 clusters per crossing, cluster library or full physics, the \
+            network's 4-bit input code with the model's constants, truth labels unless \
+            --no-truth) streams over inproc PUSH/PULL to the inference stage (onpixel-infer's \
+            service, integer engine, frames forwarded with the predictions), then to the \
+            trigger stage (trigger-filter's service, --policy), whose decisions and kept frames \
+            go to a consumer that accounts for every cluster. Each stage runs on its own thread, \
+            the same service as its executable. A status line on a terminal; then the report: \
+            crossings and clusters generated, inferred, decided, kept; losses per hop (zero on \
+            these PUSH paths); the real-time factor (simulated time over the wall time from the \
+            start to the consumer's end-of-run); end-to-end latency per cluster (p50, p99, \
+            p99.9, max; with --realtime from the crossing's moment on the wall clock, else from \
+            the moment the front end sent its frames message); data reduction in clusters and \
+            bytes; with truth, the trigger efficiency for true |pT| above the threshold. --json \
+            prints one object (generated, inferred, decided, kept, lost, lost_per_hop, rtf, \
+            latency_us {p50, p99, p999, max}, latency_from, data_reduction, byte_reduction, \
+            efficiency, complete, and each stage's statistics). Exit 0 when every cluster \
+            generated got its decision and the run balances at every hop, 3 otherwise. \
+            SIGINT or SIGTERM stops the front end; what it produced is still decided and \
+            accounted for.
             """
     )
 
@@ -30,14 +40,25 @@ struct Pipeline: ParsableCommand {
     @Option(help: "Front end: library or physics.")
     var mode: FrameSourceSettings.Mode = .library
 
-    @Option(help: "Model with 2 slices: a name in models/ (smartpix models) or a model file.")
+    @Option(help: "Model: a name in models/ (smartpix models) or a model file; the front end simulates its geometry and slices.")
     var model = ModelCatalog.defaultName
 
     @Option(help: "Inference threads.")
     var threads = 1
 
+    @OptionGroup(title: "Trigger policy") var policy: TriggerPolicyOptions
+
+    @Flag(help: "Pace the front end to the bunch-crossing clock (latency then counts from each crossing's moment).")
+    var realtime = false
+
+    @Flag(inversion: .prefixedNo, help: "Send truth labels with the frames (the trigger then measures its efficiency).")
+    var truth = true
+
     @Option(help: "Seed of the simulation.")
     var seed: UInt64 = 1
+
+    @Flag(help: "Print the report as one JSON object.")
+    var json = false
 
     func validate() throws {
         guard crossings >= 1, crossings <= 4_000_000_000 else { throw ValidationError("--crossings must be 1 to 4e9, got \(crossings)") }
@@ -46,72 +67,105 @@ struct Pipeline: ParsableCommand {
 
     func run() throws {
         installStopSignals()
+        let (settings, network) = try ChainSetup.prepare(model: model, mode: mode, seed: seed, truth: truth)
+        var c = Chain.Configuration()
+        c.frontEnd.maxCrossings = crossings
+        c.frontEnd.realtime = realtime
+        c.inferenceThreads = threads
+        c.policy = policy.chosen
+        c.window = .milliseconds(500)
+        if !json {
+            print(
+                "pipeline: \(mode.rawValue) front end (\(settings.simulation.sensor.geometry.name), 40 MHz, occupancy \(settings.occupancy), \(settings.keptSlices.count) slices, 4-bit input code\(realtime ? ", paced" : "")) -> integer network '\(network.name)' (\(threads) thread\(threads > 1 ? "s" : "")) -> \(c.policy.name) at \(policy.threshold) GeV -> consumer, over inproc"
+            )
+        }
+        printProgress("pipeline: preparing the \(mode.rawValue) front end ...")
+        let source = try FrameSource(settings)
+        let status = StatusLine()
+        let report = try Chain.run(source: source, model: network, configuration: c, stop: processStopFlag) { w in
+            status.show(
+                String(
+                    format: "%.1f s: %llu decisions in the last window (%.0f/s), lag %.0f us, latency p99 %.1f us, memory %.0f MB", w.seconds, w.decided,
+                    w.decisionsPerS, w.lagUs, w.latencyUs.p99, Double(w.residentBytes) / 1e6))
+        }
+        status.finish()
+        if json {
+            try printJSON(report)
+        } else {
+            ChainSetup.printReport(report, command: "pipeline")
+        }
+        guard report.complete else { throw ExitCode(3) }
+    }
+}
+
+/// What pipeline and soak share: the front end set up for the model, and the report.
+enum ChainSetup {
+    /// The front end for `model`: its geometry (from its name) and slices, its input code.
+    static func prepare(model: String, mode: FrameSourceSettings.Mode, seed: UInt64, truth: Bool) throws -> (FrameSourceSettings, QuantizedModel) {
+        var network = try ModelCatalog.load(model, flag: "--model").model
         var settings = FrameSourceSettings()
         settings.mode = mode
         settings.seed = seed
-        var network = try ModelCatalog.load(model, flag: "--model").model
-        guard network.architecture.slices == 2 else {
-            throw ValidationError("--model: the pipeline sends 2 slices; the model takes \(network.architecture.slices)")
+        settings.includeTruth = truth
+        if let g = ModelCatalog.geometry(ofName: network.name) { settings.simulation.sensor = try Sensor(geometry: .named(g)) }
+        guard let slices = TimeSlices.network(channels: network.architecture.slices) else {
+            throw ValidationError("--model: the network takes \(network.architecture.slices) slices; the front end sends 2 or 20")
         }
+        settings.keptSlices = slices
         // The front end emits the network's input code with the model's constants.
         let encoding = try network.inputEncoding ?? settings.fittedInputEncoding()
         network.inputEncoding = encoding
         settings.frontEnd.adc = .networkInput(encoding)
-        printProgress("pipeline: preparing the \(mode.rawValue) front end ...")
-        let source = try FrameSource(settings)
+        return (settings, network)
+    }
 
-        let context = try Context()
-        var consumer = try StreamReceiver(context: context, endpoint: "connect:inproc://pipeline-predictions", pattern: .push)
-        let inferenceStats = SharedValue<InferenceStats?>(nil)
-        let frontEndStats = SharedValue<FrontEndStats?>(nil)
-        let m = network, n = crossings, t = threads
-        let inference = WorkerThread(name: "inference") {
-            do {
-                var c = InferenceService.Configuration(input: "connect:inproc://pipeline-frames", output: "bind:inproc://pipeline-predictions")
-                c.threads = t
-                var service = try InferenceService(model: m, context: context, configuration: c)
-                inferenceStats.value = try service.run(stop: StopFlag())
-            } catch {
-                printProgress("inference failed: \(error)")
-                context.shutdown()
-            }
-        }
-        let frontEnd = WorkerThread(name: "front end") {
-            do {
-                var c = FrontEndService.Configuration()
-                c.endpoint = "bind:inproc://pipeline-frames"
-                c.maxCrossings = n
-                var service = try FrontEndService(source: source, context: context, configuration: c)
-                frontEndStats.value = try service.run(stop: processStopFlag)
-            } catch {
-                printProgress("front end failed: \(error)")
-                context.shutdown()
-            }
-        }
-        print(
-            "pipeline: \(mode.rawValue) front end (type 2, 40 MHz, occupancy \(settings.occupancy), 4-bit input code) -> inproc -> integer network '\(network.name)' -> inproc -> consumer"
-        )
-        let s = try consumer.consumeRun(idleTimeout: .seconds(120))
-        frontEnd.join()
-        inference.join()
-        guard let f = frontEndStats.value, let i = inferenceStats.value else { throw ExitCode(3) }
-        if f.stopReason == "signal" { print("pipeline: stopped by a signal after \(f.bunchCrossings) of \(n) crossings") }
+    static func printReport(_ r: ChainReport, command: String) {
+        let f = r.frontEnd, i = r.inference, t = r.trigger
+        if f.stopReason == "signal" { print("\(command): stopped by a signal after \(f.bunchCrossings) crossings") }
         print(
             String(
-                format: "front end: %llu crossings (%.3f s of LHC time), %llu clusters, real-time factor %.2f", f.bunchCrossings, f.simulatedSeconds,
-                f.clusters, f.realTimeFactor))
+                format: "crossings %llu (%.3f s of LHC time); clusters generated %llu, inferred %llu, decided %llu, received %llu, kept %llu", r.crossings,
+                f.simulatedSeconds, r.generated, r.inferred, r.decided, r.received, r.kept))
+        print("lost: " + r.lostPerHop.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "; total \(r.lost)")
+        print(String(format: "real-time factor %.2f (wall %.2f s; the front end alone %.2f)", r.rtf, r.wallSeconds, f.realTimeFactor))
         print(
             String(
-                format: "inference: %llu events, %.0f events/s, latency p50 %llu ns, p99 %llu ns, max %llu ns; skipped %llu", i.events, i.eventsPerS,
-                i.latencyP50Ns, i.latencyP99Ns, i.latencyMaxNs, i.skippedRecords))
+                format: "latency from the %@ to the decision: p50 %.1f us, p99 %.1f us, p99.9 %.1f us, max %.1f us (%llu clusters)",
+                r.latencyFrom == "crossing" ? "crossing" : "frames message's send", r.latencyUs.p50, r.latencyUs.p99, r.latencyUs.p999, r.latencyUs.max,
+                r.latencyUs.count))
         print(
-            "consumer: \(s.records) predictions in \(s.dataMessages) messages; end-of-run says \(s.recordsSent.map(String.init) ?? "nothing"); missing messages \(s.missingMessages)"
-        )
-        guard s.complete, s.records == f.clusters, i.skippedRecords == 0, i.upstreamRecordsSent == f.clusters else {
-            print("pipeline: INCOMPLETE")
-            throw ExitCode(3)
+            String(
+                format: "inference: %.0f events/s, per event p50 %llu ns, p99 %llu ns; trigger: %.0f decisions/s, per event p50 %llu ns", i.eventsPerS,
+                i.latencyP50Ns, i.latencyP99Ns, t.decisionsPerS, t.latencyP50Ns))
+        print(
+            String(
+                format: "data reduction %.2f %% of clusters, %.2f %% of frame bytes (%llu of %llu bytes forwarded)", 100 * r.dataReduction,
+                100 * r.byteReduction,
+                t.frameBytesForwarded, t.frameBytesIn))
+        if let e = r.efficiency {
+            print(
+                String(
+                    format: "efficiency for true |pT| > %.3g GeV: %.4f (%llu of %llu kept)", r.thresholdGeV, e, t.truthAboveKept, t.truthAbove))
         }
-        print("pipeline: complete, every cluster has its prediction")
+        if r.complete {
+            print("\(command): complete, every cluster generated has its decision")
+        } else {
+            print("\(command): INCOMPLETE: " + r.shortfalls.joined(separator: "; "))
+        }
+    }
+}
+
+/// A status line rewritten in place on a terminal (stderr), silent otherwise.
+final class StatusLine: Sendable {
+    let interactive = isatty(STDERR_FILENO) == 1
+
+    func show(_ text: String) {
+        guard interactive else { return }
+        FileHandle.standardError.write(Data(("\r\u{1B}[K" + text).utf8))
+    }
+
+    func finish() {
+        if interactive { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
     }
 }
 

@@ -116,13 +116,17 @@ struct Study: ParsableCommand {
             for (label, policy) in [("point cut", pcPolicy), ("uncertainty-aware", uaPolicy)] {
                 let bins = study.turnOn(policy, edges: edges).filter { $0.count > 0 }
                 turnOns.append(
-                    TrendFigure.Series(name: "\(name) \(label)", points: bins.map { (($0.low * $0.high).squareRoot(), $0.efficiency) }, errors: bins.map(\.error)))
+                    TrendFigure.Series(
+                        name: "\(name) \(label)", points: bins.map { (($0.low * $0.high).squareRoot(), $0.efficiency) }, errors: bins.map(\.error)))
             }
             // The ROC of each thresholded policy: its threshold scanned over 0.05-1 GeV.
             let scan = stride(from: 0.05, through: 1.0, by: 0.05)
             rocs.append(
                 TrendFigure.Series(
-                    name: "\(name) point cut", points: scan.map { t in let p = study.evaluate(.pointCut(threshold: t), parameter: t); return (p.efficiency, p.dataReduction) }))
+                    name: "\(name) point cut",
+                    points: scan.map { t in
+                        let p = study.evaluate(.pointCut(threshold: t), parameter: t); return (p.efficiency, p.dataReduction)
+                    }))
             rocs.append(
                 TrendFigure.Series(
                     name: "\(name) uncertainty-aware (confidence \(ValidationFigure.format(ua.parameter, 2)))",

@@ -5,10 +5,6 @@ import StageServices
 import TriggerFilter
 import ZeroMQ
 
-enum PolicyChoice: String, ExpressibleByArgument, CaseIterable {
-    case pointCut = "point-cut", uncertaintyAware = "uncertainty-aware", keepWhenUncertain = "keep-when-uncertain", onSensor = "on-sensor"
-}
-
 @main
 struct TriggerFilterCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -38,17 +34,7 @@ struct TriggerFilterCommand: ParsableCommand {
     @Option(help: "Decisions endpoint; binds unless prefixed connect:.")
     var output = "tcp://127.0.0.1:5557"
 
-    @Option(help: "Decision policy.")
-    var policy: PolicyChoice = .uncertaintyAware
-
-    @Option(help: "pT threshold, GeV.")
-    var threshold = 0.2
-
-    @Option(help: "uncertainty-aware: the probability that |pT| is above the threshold needed to keep, in (0, 1).")
-    var confidence = 0.5
-
-    @Option(help: "keep-when-uncertain: the predicted cotBeta sigma above which a cluster is kept.")
-    var sigmaLimit = 0.05
+    @OptionGroup var policy: TriggerPolicyOptions
 
     @Option(help: "Upstream inference workers (streams) whose end-of-runs end the run.")
     var workers = 1
@@ -65,19 +51,9 @@ struct TriggerFilterCommand: ParsableCommand {
     @Option(help: "Write the final statistics as JSON to this file.")
     var statsJSON: String?
 
-    var chosen: TriggerPolicy {
-        switch policy {
-        case .pointCut: .pointCut(threshold: threshold)
-        case .uncertaintyAware: .uncertaintyAware(threshold: threshold, confidence: confidence)
-        case .keepWhenUncertain: .keepWhenUncertain(threshold: threshold, sigmaLimit: sigmaLimit)
-        case .onSensor: .onSensorClasses(threshold: threshold)
-        }
-    }
+    var chosen: TriggerPolicy { policy.chosen }
 
     func validate() throws {
-        guard threshold > 0, threshold.isFinite else { throw ValidationError("--threshold must be positive GeV, got \(threshold)") }
-        guard confidence > 0, confidence < 1 else { throw ValidationError("--confidence must be in (0, 1), got \(confidence)") }
-        guard sigmaLimit > 0, sigmaLimit.isFinite else { throw ValidationError("--sigma-limit must be a positive cotBeta, got \(sigmaLimit)") }
         guard (1...1024).contains(workers) else { throw ValidationError("--workers must be 1...1024, got \(workers)") }
         guard highWaterMark >= 0 else { throw ValidationError("--hwm must not be negative, got \(highWaterMark)") }
         if let idleTimeout {
@@ -104,7 +80,9 @@ struct TriggerFilterCommand: ParsableCommand {
             throw ValidationError("--input \(input) / --output \(output): \(e)")
         }
         FileHandle.standardError.write(
-            Data("trigger-filter: \(chosen.name) at \(threshold) GeV; predictions from \(service.inputEndpoint), decisions on \(service.outputEndpoint)\n".utf8)
+            Data(
+                "trigger-filter: \(chosen.name) at \(policy.threshold) GeV; predictions from \(service.inputEndpoint), decisions on \(service.outputEndpoint)\n"
+                    .utf8)
         )
         let s = try service.run(stop: processStopFlag)
         print(

@@ -7,15 +7,18 @@ import Testing
     func everyCodeSurvivesAtEveryPosition(bits: Int) {
         for signed in [false, true] {
             let range = CodeFormat(bits: bits, signed: signed).range
-            // Every code at every position in a byte, and odd lengths that leave a partial byte.
-            for length in 1...17 {
+            // Every code at every position in a byte, odd lengths that leave a partial byte, and
+            // runs of zero codes longer than the eight zero bytes the unpacker skips at once.
+            for length in [1, 2, 3, 5, 8, 13, 17, 77, 170] {
                 for code in range {
-                    let codes = (0..<length).map { i in i == length - 1 ? code : range.lowerBound + (i % range.count) }
+                    let codes = (0..<length).map { i in i == length - 1 ? code : (i / 40) % 2 == 1 ? 0 : range.lowerBound + (i % range.count) }
                     var packed: [UInt8] = []
                     BitPacking.pack(codes, bits: bits, into: &packed)
                     #expect(packed.count == (length * bits + 7) / 8)
-                    var out: [Int16] = []
-                    packed.withUnsafeBytes { BitPacking.unpack($0, count: length, bits: bits, signed: signed, into: &out) }
+                    var out = [Int16](repeating: 99, count: length)
+                    packed.withUnsafeBytes { p in
+                        out.withUnsafeMutableBufferPointer { BitPacking.unpack(p, count: length, bits: bits, signed: signed, into: $0.baseAddress!) }
+                    }
                     #expect(out.map(Int.init) == codes)
                 }
             }

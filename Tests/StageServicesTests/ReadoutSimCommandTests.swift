@@ -83,16 +83,6 @@ import ZeroMQ
         #expect(summary.contains("end-of-run delivered (signal)"), "summary: \(summary)")
     }
 
-    /// The main job end to end: every cluster the front end makes gets one prediction.
-    @Test func pipelineAccountsForEveryCluster() throws {
-        let smartpix = URL(fileURLWithPath: Self.binary).deletingLastPathComponent().appendingPathComponent("smartpix").path
-        let (p, out, _) = try Self.launch(["pipeline", "--mode", "physics", "--crossings", "20000"], program: smartpix)
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "\(text)")
-        #expect(text.contains("pipeline: complete"))
-    }
-
     /// `smartpix simulate` takes negative angles as plain arguments and writes the arrays;
     /// a map that does not fit the geometry is refused, naming the option.
     @Test func simulateWritesArraysAndRefusesAMismatchedMap() throws {

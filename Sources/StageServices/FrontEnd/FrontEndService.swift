@@ -22,8 +22,14 @@ public struct FrontEndService: ~Copyable {
         public var maxCrossings: UInt64?
         public var maxClusters: UInt64?
         public var maxDuration: Duration?
-        /// Pace to the wall clock instead of running as fast as possible.
+        /// Pace to the wall clock instead of running as fast as possible: each record leaves
+        /// once its crossing has happened, and a batch is sent before the front end sleeps.
         public var realtime = false
+        /// The run's time zero on this process's clock (crossing 0 happens then); default: when
+        /// `run` starts. A chain in one process shares it to measure latency from the crossing.
+        public var origin: ContinuousClock.Instant?
+        /// When set, the instant each frames message was sent, by sequence number.
+        public var sendLog: SendLog?
         public var runID: UInt64 = 1
         public var streamID: UInt32 = 0
 
@@ -73,7 +79,7 @@ public struct FrontEndService: ~Copyable {
         stats.occupancy = s.occupancy
         // Wall time starts before the run-start: with no consumer yet, even that send waits.
         let clock = ContinuousClock()
-        let start = clock.now
+        let start = c.origin ?? clock.now
         sender.interrupt = stop
         sender.deadline = c.maxDuration.map { start + $0 }
         try sender.sendRunStart(RunStart(producer: "readout-sim", configuration: runConfiguration()))
@@ -93,6 +99,7 @@ public struct FrontEndService: ~Copyable {
         func send(_ batch: inout FrameBatch, through crossing: UInt64, sender: inout StreamSender) throws {
             guard batch.count > 0 else { return }
             try sender.send(frames: batch, bunchCrossings: crossing - covered)
+            c.sendLog?.note(sequence: sender.nextSequence - 1, at: clock.now)
             covered = crossing
             batch = empty
         }
@@ -112,9 +119,11 @@ public struct FrontEndService: ~Copyable {
             }
             guard let chunk = pipeline.take(index, timeout: .milliseconds(5)) else { continue }
             index += 1
-            if c.realtime {
-                // Records leave once their crossings have happened on the wall clock.
-                let due = start + .nanoseconds(Int64(source.time(ofCrossing: chunk.firstBunchCrossing + UInt64(chunk.crossings))))
+            /// Real time: waits until crossing time `t` has happened, sending what is batched first.
+            func wait(until t: UInt64, through bx: UInt64) throws {
+                let due = start + .nanoseconds(Int64(t))
+                guard clock.now < due else { return }
+                try send(&batch, through: bx, sender: &sender)
                 while clock.now < due && !stop.isStopped { pause(until: min(due, clock.now + .microseconds(200))) }
             }
             let pixels = source.shape.pixels
@@ -122,6 +131,7 @@ public struct FrontEndService: ~Copyable {
                 let bx = chunk.bunchCrossings[r]
                 if bx >= crossingLimit { break }
                 let t = source.time(ofCrossing: bx)
+                if c.realtime { try wait(until: t, through: bx) }
                 if batch.count > 0, t - batchOpened >= flushNs { try send(&batch, through: bx, sender: &sender) }
                 if batch.count == 0 { batchOpened = t }
                 batch.append(
@@ -138,6 +148,7 @@ public struct FrontEndService: ~Copyable {
                 }
             }
             crossings = min(chunk.firstBunchCrossing + UInt64(chunk.crossings), crossingLimit)
+            if c.realtime { try wait(until: source.time(ofCrossing: crossings), through: crossings) }
             if batch.count > 0, source.time(ofCrossing: crossings) - batchOpened >= flushNs { try send(&batch, through: crossings, sender: &sender) }
             if clock.now - lastProgress >= .milliseconds(500) {
                 lastProgress = clock.now

@@ -86,6 +86,7 @@ public struct TriggerService: ~Copyable {
                 stats.decisions += UInt64(b.count)
                 bunchCrossing = max(bunchCrossing, b.bunchCrossings.last ?? 0)
                 if let f = b.frames, let k = d.keptFrames {
+                    if f.hasTruth { countTruth(f, d) }
                     stats.framesIn += UInt64(f.count)
                     stats.frameBytesIn += UInt64(f.count * f.bytesPerRecord)
                     stats.framesForwarded += UInt64(k.count)
@@ -129,5 +130,16 @@ public struct TriggerService: ~Copyable {
         stats.bytesIn = receiver.stats.bytes
         stats.bytesOut = sender.bytesSent
         return stats
+    }
+
+    /// With truth in the frames: tracks truly above the policy's threshold, and how many of
+    /// them were kept (the trigger efficiency).
+    private mutating func countTruth(_ f: FrameBatch, _ d: DecisionBatch) {
+        let threshold = Float(configuration.policy.thresholdGeV)
+        for i in 0..<f.count where abs(f.truth(ofRecord: i, .pt)) > threshold {
+            stats.truthAbove += 1
+            if d.records[i].keep { stats.truthAboveKept += 1 }
+        }
+        stats.truthClusters += UInt64(f.count)
     }
 }

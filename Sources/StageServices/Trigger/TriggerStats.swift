@@ -28,6 +28,12 @@ public struct TriggerStats: Sendable, Codable, Equatable {
     public var frameBytesForwarded: UInt64 = 0
     /// 1 - forwarded frame bytes / frame bytes in (0 when no frames came).
     public var byteReduction: Double = 0
+    /// With truth in the frames: clusters judged with truth, those whose true |pT| is above
+    /// the policy's threshold, and those of them kept; efficiency = kept / above.
+    public var truthClusters: UInt64 = 0
+    public var truthAbove: UInt64 = 0
+    public var truthAboveKept: UInt64 = 0
+    public var efficiency: Double? { truthAbove > 0 ? Double(truthAboveKept) / Double(truthAbove) : nil }
     public var latencyP50Ns: UInt64 = 0
     public var latencyP99Ns: UInt64 = 0
     public var latencyMaxNs: UInt64 = 0
@@ -68,7 +74,8 @@ public struct TriggerStats: Sendable, Codable, Equatable {
             "unexpected_messages"
         case endOfRunDelivered = "end_of_run_delivered", stopReason = "stop_reason", bytesIn = "bytes_in", bytesOut = "bytes_out"
         case framesIn = "frames_in", frameBytesIn = "frame_bytes_in", framesForwarded = "frames_forwarded", frameBytesForwarded = "frame_bytes_forwarded"
-        case byteReduction = "byte_reduction"
+        case byteReduction = "byte_reduction", truthClusters = "truth_clusters", truthAbove = "truth_above_threshold"
+        case truthAboveKept = "truth_above_threshold_kept"
         case latencyP50Ns = "latency_p50_ns", latencyP99Ns = "latency_p99_ns", latencyMaxNs = "latency_max_ns", seconds, decisionsPerS = "decisions_per_s"
     }
 }

@@ -1,0 +1,162 @@
+import Foundation
+import Histogram
+import OnPixelInference
+import ReadoutProtocol
+import ReadoutSim
+import TriggerFilter
+import ZeroMQ
+
+/// The whole chain in one process: front end -> on-pixel inference -> trigger filter -> a
+/// consumer of decisions and kept frames, each stage on its own thread with its own
+/// service (the same ones the separate executables run), joined by inproc PUSH/PULL. The
+/// consumer measures end-to-end latency per cluster and reports in time windows.
+public enum Chain {
+    public struct Configuration: Sendable {
+        /// The front end's settings (its endpoint is set here); `realtime` paces to the clock.
+        public var frontEnd = FrontEndService.Configuration()
+        public var inferenceThreads = 1
+        public var policy: TriggerPolicy = .uncertaintyAware(threshold: 0.2, confidence: 0.5)
+        public var highWaterMark = 1000
+        /// Reporting window of the consumer.
+        public var window: Duration = .seconds(1)
+        /// A stage that hears nothing for this long ends its run.
+        public var idleTimeout: Duration = .seconds(60)
+        public init() {}
+    }
+
+    /// Runs the chain until the front end's stop condition or `stop`; `onWindow` is called
+    /// from the consumer (the calling thread) at the end of every window.
+    public static func run(
+        source: FrameSource, model: QuantizedModel, configuration c: Configuration, stop: StopFlag, onWindow: (ChainWindow) -> Void = { _ in }
+    ) throws -> ChainReport {
+        let context = try Context()
+        let id = UUID().uuidString
+        let frames = "inproc://chain-frames-\(id)", predictions = "inproc://chain-predictions-\(id)", decisions = "inproc://chain-decisions-\(id)"
+        let origin = ContinuousClock.now
+        let sendLog = SendLog(origin: origin)
+        var consumer = try StreamReceiver(context: context, endpoint: "bind:" + decisions, pattern: .push, highWaterMark: c.highWaterMark)
+        let frontEndStats = SharedValue<FrontEndStats?>(nil), inferenceStats = SharedValue<InferenceStats?>(nil)
+        let triggerStats = SharedValue<TriggerStats?>(nil), failure = SharedValue<String?>(nil)
+        // A stage that fails says why and stops the others through the context.
+        @Sendable func fail(_ stage: String, _ error: any Error) {
+            failure.value = "\(stage): \(error)"
+            context.shutdown()
+        }
+        let trigger = WorkerThread(name: "trigger") {
+            do {
+                var t = TriggerService.Configuration()
+                t.input = "bind:" + predictions
+                t.output = "connect:" + decisions
+                t.highWaterMark = c.highWaterMark
+                t.policy = c.policy
+                t.idleTimeout = c.idleTimeout
+                var service = try TriggerService(context: context, configuration: t)
+                triggerStats.value = try service.run(stop: StopFlag())
+            } catch { fail("trigger", error) }
+        }
+        let inference = WorkerThread(name: "inference") {
+            do {
+                var i = InferenceService.Configuration(
+                    input: "bind:" + frames, output: "connect:" + predictions, highWaterMark: c.highWaterMark, threads: c.inferenceThreads,
+                    idleTimeout: c.idleTimeout)
+                i.forwardFrames = true
+                var service = try InferenceService(model: model, context: context, configuration: i)
+                inferenceStats.value = try service.run(stop: StopFlag())
+            } catch { fail("inference", error) }
+        }
+        let frontEnd = WorkerThread(name: "front end") {
+            do {
+                var f = c.frontEnd
+                f.endpoint = "connect:" + frames
+                f.highWaterMark = c.highWaterMark
+                f.origin = origin
+                f.sendLog = sendLog
+                var service = try FrontEndService(source: source, context: context, configuration: f)
+                frontEndStats.value = try service.run(stop: stop)
+            } catch { fail("front end", error) }
+        }
+
+        // The consumer: every decision's latency, kept frames, windows.
+        let clock = ContinuousClock()
+        var total = Histogram<UInt64>(highestTrackableValue: 600_000_000_000, numberOfSignificantValueDigits: .three)
+        var window = total
+        var report = ChainReport()
+        report.latencyFrom = c.frontEnd.realtime ? "crossing" : "send"
+        var windowStart = origin, windowDecided: UInt64 = 0, lastCrossing: UInt64 = 0
+        func closeWindow(at now: ContinuousClock.Instant) {
+            let seconds = (now - windowStart).seconds
+            var w = ChainWindow()
+            w.seconds = (now - origin).seconds
+            w.decided = windowDecided
+            w.decisionsPerS = seconds > 0 ? Double(windowDecided) / seconds : 0
+            w.lagUs = ((now - origin).seconds - Double(source.time(ofCrossing: lastCrossing)) / 1e9) * 1e6
+            w.latencyUs = LatencySummary(window)
+            w.residentBytes = ResidentMemory.bytes ?? 0
+            report.windows.append(w)
+            onWindow(w)
+            window.reset()
+            windowDecided = 0
+            windowStart = now
+        }
+        report.consumer = try consumer.consumeRun(idleTimeout: c.idleTimeout) { m in
+            let now = clock.now
+            if case .decisions(let d) = m.payload {
+                for r in d.records {
+                    let from: ContinuousClock.Instant? =
+                        c.frontEnd.realtime ? origin + .nanoseconds(Int64(source.time(ofCrossing: r.bunchCrossing))) : sendLog.sent(r.frameSequence)
+                    if let from {
+                        let ns = UInt64(max((now - from).nanoseconds, 0))
+                        _ = total.record(ns)
+                        _ = window.record(ns)
+                    }
+                    if r.keep { report.kept += 1 }
+                    lastCrossing = max(lastCrossing, r.bunchCrossing)
+                }
+                report.keptFramesReceived += UInt64(d.keptFrames?.count ?? 0)
+                windowDecided += UInt64(d.count)
+            }
+            if now - windowStart >= c.window { closeWindow(at: now) }
+        }
+        let end = clock.now
+        if windowDecided > 0 { closeWindow(at: end) }
+        frontEnd.join()
+        inference.join()
+        trigger.join()
+        if let failure = failure.value { throw ChainFailure(description: failure) }
+        guard let f = frontEndStats.value, let i = inferenceStats.value, let t = triggerStats.value else {
+            throw ChainFailure(description: "a stage ended without its statistics")
+        }
+        report.frontEnd = f
+        report.inference = i
+        report.trigger = t
+        report.crossings = f.bunchCrossings
+        report.generated = f.clusters
+        report.inferred = i.events
+        report.decided = t.decisions
+        report.received = report.consumer.records
+        let hops = [
+            ("front end -> inference", f.clusters, i.events), ("inference -> trigger", i.events, t.decisions),
+            ("trigger -> consumer", t.decisions, report.received),
+        ]
+        for (name, sent, arrived) in hops { report.lostPerHop[name] = sent > arrived ? sent - arrived : 0 }
+        report.lost = f.clusters > report.received ? f.clusters - report.received : 0
+        report.wallSeconds = (end - origin).seconds
+        report.rtf = report.wallSeconds > 0 ? f.simulatedSeconds / report.wallSeconds : 0
+        report.latencyUs = LatencySummary(total)
+        report.dataReduction = report.received > 0 ? 1 - Double(report.kept) / Double(report.received) : 0
+        report.byteReduction = t.byteReduction
+        report.thresholdGeV = c.policy.thresholdGeV
+        report.efficiency = t.efficiency
+        var shortfalls = report.consumer.shortfalls
+        if report.lost > 0 { shortfalls.append("\(report.lost) of \(f.clusters) clusters generated got no decision") }
+        if report.keptFramesReceived != report.kept { shortfalls.append("\(report.kept) kept, \(report.keptFramesReceived) kept frames arrived") }
+        shortfalls += i.imbalance.map { "inference: \($0)" } + t.imbalance.map { "trigger: \($0)" }
+        report.shortfalls = shortfalls
+        report.complete = shortfalls.isEmpty
+        return report
+    }
+}
+
+public struct ChainFailure: Error, CustomStringConvertible {
+    public let description: String
+}

@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+
+/// The main job as a user runs it: front end -> inference -> trigger -> consumer in one
+/// process, every cluster accounted for at every hop.
+@Suite struct PipelineCommandTests {
+    func report(_ arguments: [String]) throws -> [String: Any] {
+        let r = try Executables.run("smartpix", ["pipeline", "--mode", "physics", "--json"] + arguments, timeout: 300)
+        #expect(!r.killed && r.status == 0, "\(r.status): \(r.err)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any], "not one JSON object: \(r.out)")
+    }
+
+    @Test func everyClusterGeneratedIsDecidedAndTheReportAddsUp() throws {
+        let j = try report(["--crossings", "20000", "--policy", "point-cut", "--threshold", "0.3"])
+        let generated = try #require(j["generated"] as? UInt64)
+        #expect(generated > 400, "20,000 crossings at 0.04 clusters each")
+        for key in ["inferred", "decided", "received"] { #expect(j[key] as? UInt64 == generated, "\(key)") }
+        #expect(j["lost"] as? UInt64 == 0 && j["complete"] as? Bool == true)
+        let kept = try #require(j["kept"] as? UInt64)
+        #expect(j["kept_frames_received"] as? UInt64 == kept)
+        #expect(abs((j["data_reduction"] as! Double) - (1 - Double(kept) / Double(generated))) < 1e-12)
+        let latency = try #require(j["latency_us"] as? [String: Any])
+        let p = ["p50", "p99", "p999", "max"].map { latency[$0] as! Double }
+        #expect(p[0] > 0 && p[0] <= p[1] && p[1] <= p[2] && p[2] <= p[3], "\(p)")
+        #expect(latency["count"] as? UInt64 == generated && j["latency_from"] as? String == "send")
+        // With truth the trigger measures its efficiency; kept frames carry the same records.
+        let t = try #require(j["trigger"] as? [String: Any])
+        let above = try #require(t["truth_above_threshold"] as? UInt64), aboveKept = try #require(t["truth_above_threshold_kept"] as? UInt64)
+        #expect(above > 0 && aboveKept <= above && t["truth_clusters"] as? UInt64 == generated)
+        #expect(abs((j["efficiency"] as! Double) - Double(aboveKept) / Double(above)) < 1e-12)
+        #expect(t["frames_forwarded"] as? UInt64 == kept && (j["rtf"] as! Double) > 0)
+    }
+
+    /// Paced to the clock, the chain cannot run ahead of it, and latency counts from the crossing.
+    @Test func aRealTimeRunKeepsToTheClock() throws {
+        let j = try report(["--crossings", "200000", "--realtime", "--no-truth"])
+        let rtf = try #require(j["rtf"] as? Double)
+        #expect(rtf > 0 && rtf <= 1.0001, "a paced run's real-time factor is at most 1, got \(rtf)")
+        #expect((j["wall_s"] as! Double) >= 0.005, "200,000 crossings are 5 ms at 40 MHz")
+        #expect(j["latency_from"] as? String == "crossing" && j["efficiency"] == nil && j["complete"] as? Bool == true)
+    }
+
+    @Test(arguments: [
+        (["--confidence", "1.5"], "--confidence"), (["--threshold", "-1"], "--threshold"), (["--model", "/nonexistent/m.json"], "--model"),
+        (["--threads", "0"], "--threads"),
+    ])
+    func badOptionsAreRefusedByName(arguments: [String], named: String) throws {
+        let r = try Executables.run("smartpix", ["pipeline"] + arguments, timeout: 60)
+        #expect(r.status == 64 && r.err.contains(named), "\(r.status): \(r.err)")
+    }
+}
