@@ -71,9 +71,11 @@ public struct FrameInputMapper: Sendable {
         let base = i * b.shape.pixels
         if plan.useCodes {
             b.codes.withUnsafeBufferPointer { codes in
+                let o = out.baseAddress!
                 for (channel, k) in plan.slices.enumerated() {
-                    let src = base + k * perSlice
-                    for p in 0..<perSlice { out[p * C + channel] = Int8(truncatingIfNeeded: codes[src + p]) }
+                    precondition(base + (k + 1) * perSlice <= codes.count, "record \(i) slice \(k) beyond the batch's codes")
+                    let src = codes.baseAddress! + base + k * perSlice
+                    for p in 0..<perSlice { o[p &* C &+ channel] = Int8(truncatingIfNeeded: src[p]) }
                 }
             }
         } else {

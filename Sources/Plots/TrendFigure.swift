@@ -21,15 +21,48 @@ public enum TrendFigure {
 
     static let colours = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"]
 
+    /// One panel of series as a standalone SVG document.
     public static func svg(_ series: [Series], xAxis: String, yAxis: String, title: String, logX: Bool = false) -> String {
-        let x0 = 70.0, y0 = 44.0, w = 440.0, h = 270.0
-        var doc = SVGDocument(width: 560, height: y0 + h + 50 + 16 * Double(series.count))
-        doc.text(title, x0 + w / 2, 24, size: 14, anchor: .middle)
+        var doc = SVGDocument(width: 560, height: height(series.count))
+        draw(series, xAxis: xAxis, yAxis: yAxis, title: title, logX: logX, at: 0, in: &doc)
+        return doc.text
+    }
+
+    /// A panel of the figure: its series against a shared x axis.
+    public struct Panel: Sendable {
+        public var series: [Series]
+        public var yAxis: String
+        public var title: String
+        public init(series: [Series], yAxis: String, title: String) {
+            self.series = series
+            self.yAxis = yAxis
+            self.title = title
+        }
+    }
+
+    /// Several panels stacked in one SVG document (e.g. a soak run's windows: rate, lag,
+    /// latency, memory against time).
+    public static func stacked(_ panels: [Panel], xAxis: String) -> String {
+        let heights = panels.map { height($0.series.count) }
+        var doc = SVGDocument(width: 560, height: heights.reduce(0, +))
+        var top = 0.0
+        for (p, h) in zip(panels, heights) {
+            draw(p.series, xAxis: xAxis, yAxis: p.yAxis, title: p.title, logX: false, at: top, in: &doc)
+            top += h
+        }
+        return doc.text
+    }
+
+    static func height(_ series: Int) -> Double { 44 + 270 + 50 + 16 * Double(series) }
+
+    static func draw(_ series: [Series], xAxis: String, yAxis: String, title: String, logX: Bool, at top: Double, in doc: inout SVGDocument) {
+        let x0 = 70.0, y0 = top + 44, w = 440.0, h = 270.0
+        doc.text(title, x0 + w / 2, top + 24, size: 14, anchor: .middle)
         doc.rect(x0, y0, w, h, fill: "none", stroke: "#444")
         let all = series.flatMap { s in s.points.indices.map { (s.points[$0], s.errors.isEmpty ? 0 : s.errors[$0]) } }.filter {
             (!logX || $0.0.x > 0) && $0.0.x.isFinite && $0.0.y.isFinite
         }
-        guard let xMin = all.map(\.0.x).min(), let xMax = all.map(\.0.x).max() else { return doc.text }
+        guard let xMin = all.map(\.0.x).min(), let xMax = all.map(\.0.x).max() else { return }
         let yLow = min(0, all.map { $0.0.y - $0.1 }.min()!), yHigh = max(all.map { $0.0.y + $0.1 }.max()!, yLow + 1e-12)
         let yTicks = ticks(yLow, yHigh)
         let (yA, yB) = (yTicks.first!, yTicks.last!)
@@ -61,7 +94,6 @@ public enum TrendFigure {
             doc.line(x0, ly - 4, x0 + 24, ly - 4, stroke: c, width: 2, dash: dash)
             doc.text(s.name, x0 + 30, ly, size: 11)
         }
-        return doc.text
     }
 
     /// Round ticks covering [a, b]: a step of 1, 2 or 5 x 10^k giving 4-8 intervals.

@@ -27,8 +27,14 @@ public enum BitPacking {
     @inline(__always)
     public static func pack(_ codes: UnsafeBufferPointer<Int16>, bits: Int, into out: UnsafeMutablePointer<UInt8>) {
         let n = codes.count
-        out.update(repeating: 0, count: (n * bits + 7) / 8)
         guard let base = codes.baseAddress else { return }
+        if bits == 4 {
+            // Two codes per byte, branch-free (the network's input code, the common case).
+            for j in 0..<(n / 2) { out[j] = UInt8(truncatingIfNeeded: base[2 &* j] & 15) | UInt8(truncatingIfNeeded: base[2 &* j &+ 1] & 15) << 4 }
+            if n % 2 == 1 { out[n / 2] = UInt8(truncatingIfNeeded: base[n &- 1] & 15) }
+            return
+        }
+        out.update(repeating: 0, count: (n * bits + 7) / 8)
         let mask = Int16((1 << bits) - 1)
         let raw = UnsafeRawPointer(base)
         var c = 0
@@ -54,9 +60,23 @@ public enum BitPacking {
     public static func unpack(_ bytes: UnsafeRawBufferPointer, count: Int, bits: Int, signed: Bool, into out: UnsafeMutablePointer<Int16>) {
         precondition(CodeFormat.allowedBits.contains(bits), "bit width \(bits) is not 2, 4 or 8")
         precondition(bytes.count * 8 >= count * bits, "\(bytes.count) bytes cannot hold \(count) \(bits)-bit codes")
+        let used = (count * bits + 7) / 8
+        if bits == 4 {
+            // Two codes per byte, branch-free (the network's input code, the common case).
+            for j in 0..<(count / 2) {
+                let b = bytes[j]
+                let lo = Int16(truncatingIfNeeded: b & 15), hi = Int16(truncatingIfNeeded: b >> 4)
+                out[2 &* j] = signed ? (lo << 12) >> 12 : lo
+                out[2 &* j &+ 1] = signed ? (hi << 12) >> 12 : hi
+            }
+            if count % 2 == 1 {
+                let lo = Int16(truncatingIfNeeded: bytes[count / 2] & 15)
+                out[count &- 1] = signed ? (lo << 12) >> 12 : lo
+            }
+            return
+        }
         out.update(repeating: 0, count: count)
         let perByte = 8 / bits, mask = (1 << bits) - 1, shift = 16 - bits
-        let used = (count * bits + 7) / 8
         var i = 0
         while i < used {
             if i &+ 8 <= used, bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self) == 0 {

@@ -1,29 +1,47 @@
 /// Little-endian writing into a growing byte array.
 struct ByteWriter {
-    var bytes: [UInt8]
+    // Written in place into zeroed storage of the announced capacity (grown if exceeded):
+    // one store per field, not an array append per field.
+    private var storage: [UInt8]
+    private var offset = 0
 
-    init(capacity: Int) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
-    }
+    init(capacity: Int) { storage = [UInt8](repeating: 0, count: capacity) }
 
-    mutating func u8(_ v: UInt8) { bytes.append(v) }
-    mutating func u16(_ v: UInt16) { append(v.littleEndian) }
-    mutating func u32(_ v: UInt32) { append(v.littleEndian) }
-    mutating func u64(_ v: UInt64) { append(v.littleEndian) }
+    /// What was written.
+    var bytes: [UInt8] { offset == storage.count ? storage : Array(storage[..<offset]) }
+
+    mutating func u8(_ v: UInt8) { store(v) }
+    mutating func u16(_ v: UInt16) { store(v.littleEndian) }
+    mutating func u32(_ v: UInt32) { store(v.littleEndian) }
+    mutating func u64(_ v: UInt64) { store(v.littleEndian) }
     mutating func f32(_ v: Float) { u32(v.bitPattern) }
-    mutating func zeros(_ n: Int) { bytes.append(contentsOf: repeatElement(0, count: n)) }
+    mutating func zeros(_ n: Int) {
+        reserve(n)
+        offset += n
+    }
+    mutating func raw(_ values: some Collection<UInt8>) {
+        reserve(values.count)
+        storage.withUnsafeMutableBytes { _ = UnsafeMutableRawBufferPointer(rebasing: $0[offset...]).initializeMemory(as: UInt8.self, from: values) }
+        offset += values.count
+    }
     /// Many f32 at once: on a little-endian host their memory is already the wire's bytes.
     mutating func f32s(_ values: [Float]) {
         #if _endian(little)
-            values.withUnsafeBytes { bytes.append(contentsOf: $0) }
+            values.withUnsafeBytes { raw($0) }
         #else
             for v in values { f32(v) }
         #endif
     }
 
-    private mutating func append<T: FixedWidthInteger>(_ v: T) {
-        withUnsafeBytes(of: v) { bytes.append(contentsOf: $0) }
+    private mutating func reserve(_ n: Int) {
+        if offset + n > storage.count { storage.append(contentsOf: repeatElement(0, count: offset + n - storage.count)) }
+    }
+
+    @inline(__always)
+    private mutating func store<T: FixedWidthInteger>(_ v: T) {
+        reserve(MemoryLayout<T>.size)
+        storage.withUnsafeMutableBytes { $0.storeBytes(of: v, toByteOffset: offset, as: T.self) }
+        offset += MemoryLayout<T>.size
     }
 }
 

@@ -16,6 +16,11 @@ public struct FrameBatch: Equatable, Sendable {
     public var xLocal: [Float] = []
     /// `records * shape.pixels` codes in pixel order, or empty.
     public var codes: [Int16] = []
+    /// The codes as packed on the wire (`codeFormat.bytesPerRecord(shape)` per record), when
+    /// the batch was decoded keeping them: a stage that only forwards frames never unpacks
+    /// them (`codes` is then empty), and one that forwards what it unpacked sends these
+    /// bytes again instead of packing anew. Whoever changes `codes` clears these.
+    public var packedCodes: [UInt8] = []
     /// `records * shape.pixels` induced charges in electrons, or empty.
     public var charge: [Float] = []
     /// `records * TruthLabel.count` labels, or empty.
@@ -56,15 +61,20 @@ public struct FrameBatch: Equatable, Sendable {
         truth.append(contentsOf: t)
     }
 
-    /// The records at `indices`, in that order, with everything they carry.
-    public func subset(_ indices: some Sequence<Int>) -> FrameBatch {
+    /// The records at `indices`, in that order, with everything they carry (codes, packed
+    /// codes or both, as this batch holds them).
+    public func subset(_ indices: [Int]) -> FrameBatch {
         var out = FrameBatch(shape: shape, codeFormat: codeFormat, charge: hasCharge, truth: hasTruth, geometryID: geometryID)
-        let t = TruthLabel.count
+        let t = TruthLabel.count, pixels = shape.pixels, packed = codeFormat?.bytesPerRecord(shape) ?? 0
         for i in indices {
-            out.append(
-                bunchCrossing: bunchCrossings[i], timestamp: timestamps[i], yLocal: yLocal[i], xLocal: xLocal[i],
-                codes: codeFormat == nil ? [] : codes(ofRecord: i), charge: hasCharge ? charge(ofRecord: i) : [],
-                truth: hasTruth ? truth[(i * t)..<((i + 1) * t)] : [])
+            out.bunchCrossings.append(bunchCrossings[i])
+            out.timestamps.append(timestamps[i])
+            out.yLocal.append(yLocal[i])
+            out.xLocal.append(xLocal[i])
+            if !codes.isEmpty { out.codes.append(contentsOf: codes[(i * pixels)..<((i + 1) * pixels)]) }
+            if !packedCodes.isEmpty { out.packedCodes.append(contentsOf: packedCodes[(i * packed)..<((i + 1) * packed)]) }
+            if hasCharge { out.charge.append(contentsOf: charge(ofRecord: i)) }
+            if hasTruth { out.truth.append(contentsOf: truth[(i * t)..<((i + 1) * t)]) }
         }
         return out
     }

@@ -63,7 +63,7 @@ public struct MessageHeader: Equatable, Sendable {
     }
 
     func encode(into w: inout ByteWriter) {
-        w.bytes.append(contentsOf: Self.magic)
+        w.raw(Self.magic)
         w.u16(Self.version)
         w.u8(kind.rawValue)
         w.u8(UInt8(partCount))

@@ -17,7 +17,7 @@ public enum RunFile {
 
     static func fileHeader() -> [UInt8] {
         var w = ByteWriter(capacity: headerSize)
-        w.bytes.append(contentsOf: magic)
+        w.raw(magic)
         w.u16(version)
         w.u16(UInt16(headerSize))
         w.u32(0)
@@ -75,7 +75,7 @@ public final class RunFileWriter {
         w.u32(UInt32(parts.count))
         for p in parts {
             w.u32(UInt32(p.count))
-            w.bytes.append(contentsOf: p)
+            w.raw(p)
         }
         try write(w.bytes)
         messagesWritten += 1

@@ -1,8 +1,18 @@
 import Foundation
 
 extension StreamMessage {
+    /// What a decoder does with packed pixel codes.
+    public enum CodeDecoding: Sendable {
+        /// Unpacked into `codes` (what every consumer of pixels needs).
+        case unpacked
+        /// Kept packed in `packedCodes` only: for a stage that forwards frames unread.
+        case packed
+        /// Both: for a stage that reads the codes and forwards them.
+        case both
+    }
+
     /// Decodes a multipart message, checking every length and count against the bytes present.
-    public static func decode(_ parts: [[UInt8]]) throws(DecodeError) -> StreamMessage {
+    public static func decode(_ parts: [[UInt8]], codes: CodeDecoding = .unpacked) throws(DecodeError) -> StreamMessage {
         // One contiguous copy so that every part can be viewed at once.
         let joined = Array(parts.joined())
         let result: Result<StreamMessage, DecodeError> = joined.withUnsafeBytes { all in
@@ -11,13 +21,13 @@ extension StreamMessage {
                 defer { offset += part.count }
                 return UnsafeRawBufferPointer(rebasing: all[offset..<(offset + part.count)])
             }
-            return Result { () throws(DecodeError) in try decode(buffers: buffers) }
+            return Result { () throws(DecodeError) in try decode(buffers: buffers, codes: codes) }
         }
         return try result.get()
     }
 
     /// Decodes a message from its parts' bytes (e.g. received `MessageParts` buffers).
-    public static func decode(buffers parts: [UnsafeRawBufferPointer]) throws(DecodeError) -> StreamMessage {
+    public static func decode(buffers parts: [UnsafeRawBufferPointer], codes: CodeDecoding = .unpacked) throws(DecodeError) -> StreamMessage {
         guard let first = parts.first else { throw .noParts }
         let h = try MessageHeader.decode(first)
         guard parts.count == h.partCount else { throw .partCount(kind: "\(h.kind)", expected: h.partCount, found: parts.count) }
@@ -58,7 +68,7 @@ extension StreamMessage {
                 for _ in 0..<PredictionBatch.outputsPerRecord { b.outputs.append(try r.f32("output")) }
             }
             if h.flags.contains(.attachedFrames) {
-                b.frames = try decodeFrames(h, parts, count: n)
+                b.frames = try decodeFrames(h, parts, count: n, codes: codes)
                 try checkAttached(b.frames!, b.bunchCrossings[...], "predictions")
             }
             payload = .predictions(b)
@@ -81,12 +91,12 @@ extension StreamMessage {
             if h.flags.contains(.attachedFrames) {
                 // Attached to decisions: the frames of the kept records, in order.
                 let kept = b.records.filter(\.keep).map(\.bunchCrossing)
-                b.keptFrames = try decodeFrames(h, parts, count: kept.count)
+                b.keptFrames = try decodeFrames(h, parts, count: kept.count, codes: codes)
                 try checkAttached(b.keptFrames!, kept[...], "kept decisions")
             }
             payload = .decisions(b)
         case .frames:
-            let b = try decodeFrames(h, parts, count: n)
+            let b = try decodeFrames(h, parts, count: n, codes: codes)
             if n > 0, b.bunchCrossings[0] != h.firstBunchCrossing {
                 throw .badValue(
                     part: "frame records", field: "first bunch crossing", detail: "is \(b.bunchCrossings[0]), header (byte 24) says \(h.firstBunchCrossing)")
@@ -129,7 +139,9 @@ extension StreamMessage {
     }
 
     /// The frame parts from part 1 (a frames message) or part 2 (attached), `n` records.
-    private static func decodeFrames(_ h: MessageHeader, _ parts: [UnsafeRawBufferPointer], count n: Int) throws(DecodeError) -> FrameBatch {
+    private static func decodeFrames(_ h: MessageHeader, _ parts: [UnsafeRawBufferPointer], count n: Int, codes: CodeDecoding) throws(DecodeError)
+        -> FrameBatch
+    {
         let shape = h.shape!  // validated by MessageHeader.decode for frames
         var b = FrameBatch(shape: shape, codeFormat: h.codeFormat, charge: h.flags.contains(.charge), truth: h.flags.contains(.truth), geometryID: h.geometryID)
 
@@ -155,13 +167,16 @@ extension StreamMessage {
             let perRecord = format.bytesPerRecord(shape)
             let packed = try sized(next, "codes", perRecord: perRecord)
             let pixels = shape.pixels
-            b.codes = [Int16](unsafeUninitializedCapacity: n * pixels) { out, initialized in
-                for i in 0..<n {
-                    BitPacking.unpack(
-                        UnsafeRawBufferPointer(rebasing: packed[(i * perRecord)..<((i + 1) * perRecord)]), count: pixels, bits: format.bits,
-                        signed: format.signed, into: out.baseAddress! + i * pixels)
+            if codes != .unpacked { b.packedCodes = Array(packed) }
+            if codes != .packed {
+                b.codes = [Int16](unsafeUninitializedCapacity: n * pixels) { out, initialized in
+                    for i in 0..<n {
+                        BitPacking.unpack(
+                            UnsafeRawBufferPointer(rebasing: packed[(i * perRecord)..<((i + 1) * perRecord)]), count: pixels, bits: format.bits,
+                            signed: format.signed, into: out.baseAddress! + i * pixels)
+                    }
+                    initialized = n * pixels
                 }
-                initialized = n * pixels
             }
             next += 1
         }

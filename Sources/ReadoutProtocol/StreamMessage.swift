@@ -68,9 +68,9 @@ extension StreamMessage {
         case .runStart(let s):
             var w = ByteWriter(capacity: 8 + s.producer.utf8.count + s.configurationJSON.utf8.count)
             w.u16(UInt16(s.producer.utf8.count))
-            w.bytes.append(contentsOf: s.producer.utf8)
+            w.raw(s.producer.utf8)
             w.u32(UInt32(s.configurationJSON.utf8.count))
-            w.bytes.append(contentsOf: s.configurationJSON.utf8)
+            w.raw(s.configurationJSON.utf8)
             parts.append(w.bytes)
         case .frames(let b):
             (flags, shape, format, geometryID) = Self.encodeFrameParts(b, into: &parts)
@@ -143,17 +143,23 @@ extension StreamMessage {
         if let format = b.codeFormat {
             flags.insert(.codes)
             let perRecord = format.bytesPerRecord(b.shape), pixels = b.shape.pixels
-            let packed = [UInt8](unsafeUninitializedCapacity: b.count * perRecord) { out, initialized in
-                b.codes.withUnsafeBufferPointer { codes in
-                    for i in 0..<b.count {
-                        BitPacking.pack(
-                            UnsafeBufferPointer(rebasing: codes[(i * pixels)..<((i + 1) * pixels)]), bits: format.bits,
-                            into: out.baseAddress! + i * perRecord)
+            if !b.packedCodes.isEmpty || b.codes.isEmpty {
+                // Kept from decoding: the same bytes go out again.
+                precondition(b.packedCodes.count == b.count * perRecord, "packed codes must hold \(perRecord) bytes per record")
+                parts.append(b.packedCodes)
+            } else {
+                let packed = [UInt8](unsafeUninitializedCapacity: b.count * perRecord) { out, initialized in
+                    b.codes.withUnsafeBufferPointer { codes in
+                        for i in 0..<b.count {
+                            BitPacking.pack(
+                                UnsafeBufferPointer(rebasing: codes[(i * pixels)..<((i + 1) * pixels)]), bits: format.bits,
+                                into: out.baseAddress! + i * perRecord)
+                        }
                     }
+                    initialized = b.count * perRecord
                 }
-                initialized = b.count * perRecord
+                parts.append(packed)
             }
-            parts.append(packed)
         }
         if b.hasCharge {
             flags.insert(.charge)

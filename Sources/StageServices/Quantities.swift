@@ -1,8 +1,9 @@
 /// Parsing of quantities with units as users type them on command lines.
 public enum Quantities {
-    /// "2us", "500ns", "1.5ms", "3s" (also "µs"); a bare number is not accepted: units matter.
+    /// "2us", "500ns", "1.5ms", "3s", "10m", "1h" (also "µs", "min"); a bare number is not
+    /// accepted: units matter.
     public static func duration(_ text: String) -> Duration? {
-        let units: [(String, Double)] = [("ns", 1e-9), ("us", 1e-6), ("µs", 1e-6), ("ms", 1e-3), ("s", 1)]
+        let units: [(String, Double)] = [("ns", 1e-9), ("us", 1e-6), ("µs", 1e-6), ("ms", 1e-3), ("s", 1), ("min", 60), ("m", 60), ("h", 3600)]
         for (suffix, scale) in units where text.hasSuffix(suffix) {
             guard let v = Double(text.dropLast(suffix.count)), v.isFinite, v >= 0 else { return nil }
             let ns = v * scale * 1e9

@@ -38,6 +38,9 @@ public struct StreamReceiver: ~Copyable {
     public let endpoint: String
     public private(set) var stats = ReceiverStats()
     public private(set) var accounts: [StreamKey: StreamAccount] = [:]
+    /// What decoding does with packed pixel codes (a stage that only forwards frames keeps
+    /// them packed).
+    public var codeDecoding: StreamMessage.CodeDecoding = .unpacked
     private let parts = MessageParts()
     /// Whether a new stream should start at sequence 0 (a lossless consumer) or at whatever
     /// arrives first (a tap that joins a running stream).
@@ -82,7 +85,7 @@ public struct StreamReceiver: ~Copyable {
             guard try socket.receive(into: parts, dontWait: deadline != nil) else { continue }
             stats.bytes += UInt64(parts.totalBytes)
             do {
-                let message = try StreamMessage.decode(buffers: parts.buffers)
+                let message = try StreamMessage.decode(buffers: parts.buffers, codes: codeDecoding)
                 if account(message) { return message }
             } catch {
                 stats.malformed += 1

@@ -54,7 +54,7 @@ public struct TriggerDecider: Sendable {
                         pt: Float(e.pt), ptSigma: Float(e.sigma), score: Float(score)))
             }
         }
-        if let frames = b.frames { out.keptFrames = frames.subset(out.records.indices.lazy.filter { out.records[$0].keep }) }
+        if let frames = b.frames { out.keptFrames = frames.subset(out.records.indices.filter { out.records[$0].keep }) }
         return out
     }
 }

@@ -57,6 +57,24 @@ import Testing
         #expect(throws: DecodeError.self) { try StreamMessage.decode(parts) }
     }
 
+    /// A stage that only forwards frames keeps their codes packed: re-encoding (whole, or a
+    /// subset of records) gives the bytes that packing the unpacked codes gives.
+    @Test func packedCodesForwardByteForByte() throws {
+        var rng = SplitMix64(seed: 5)
+        for message in sampleMessages(&rng) {
+            let parts = message.encode()
+            for mode in [StreamMessage.CodeDecoding.packed, .both] {
+                let forwarded = try StreamMessage.decode(parts, codes: mode)
+                #expect(forwarded.encode() == parts, "\(message.kind) \(mode)")
+                guard case .frames(let packed) = forwarded.payload, case .frames(let full) = message.payload, full.count > 1 else { continue }
+                #expect(mode == .packed ? packed.codes.isEmpty : packed.codes == full.codes)
+                let picked = [full.count - 1, 0]
+                let a = framesMessage(packed.subset(picked)).encode(), b = framesMessage(full.subset(picked)).encode()
+                #expect(a == b)
+            }
+        }
+    }
+
     @Test func headerFieldsSitAtTheDocumentedOffsets() {
         var rng = SplitMix64(seed: 3)
         let batch = randomFrames(

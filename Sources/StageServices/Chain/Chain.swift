@@ -35,6 +35,7 @@ public enum Chain {
         let origin = ContinuousClock.now
         let sendLog = SendLog(origin: origin)
         var consumer = try StreamReceiver(context: context, endpoint: "bind:" + decisions, pattern: .push, highWaterMark: c.highWaterMark)
+        consumer.codeDecoding = .packed  // it counts the kept frames, it does not read their pixels
         let frontEndStats = SharedValue<FrontEndStats?>(nil), inferenceStats = SharedValue<InferenceStats?>(nil)
         let triggerStats = SharedValue<TriggerStats?>(nil), failure = SharedValue<String?>(nil)
         // A stage that fails says why and stops the others through the context.

@@ -64,8 +64,9 @@ public struct InferenceService: ~Copyable {
 
     public init(model: QuantizedModel, context: Context, configuration c: Configuration) throws {
         let engine = try IntegerEngine(model)
-        let receiver = try StreamReceiver(
+        var receiver = try StreamReceiver(
             context: context, endpoint: c.input, pattern: c.inputPattern, highWaterMark: c.highWaterMark, expectFromStart: c.inputPattern == .push)
+        if c.forwardFrames { receiver.codeDecoding = .both }  // forwarded as received, not packed again
         let sender = try StreamSender(
             context: context, endpoint: c.output, pattern: c.outputPattern, runID: 0, streamID: c.streamID, highWaterMark: c.highWaterMark)
         self.model = model
@@ -239,12 +240,15 @@ public struct InferenceService: ~Copyable {
         let budget = UInt64(max(configuration.latencyBudget.nanoseconds, 0))
         var predictions = PredictionBatch()
         let scale = engine.outputScale
+        predictions.bunchCrossings = b.bunchCrossings
+        predictions.frameSequences = [UInt64](repeating: sequence, count: n)
+        predictions.recordIndices = (0..<UInt32(n)).map { $0 }
+        predictions.yLocal = b.yLocal
+        predictions.xLocal = b.xLocal
+        predictions.outputs = accumulators[0..<(n * 14)].map { Float(Double($0) * scale) }
         for i in 0..<n {
             _ = latency.record(latencies[i])
             if latencies[i] > budget { stats.overBudget += 1 }
-            predictions.append(
-                bunchCrossing: b.bunchCrossings[i], frameSequence: sequence, recordIndex: UInt32(i), yLocal: b.yLocal[i], xLocal: b.xLocal[i],
-                outputs: accumulators[(i * 14)..<((i + 1) * 14)].map { Float(Double($0) * scale) })
         }
         if configuration.forwardFrames { predictions.frames = b }
         stats.events += UInt64(n)

@@ -36,7 +36,8 @@ public struct TriggerService: ~Copyable {
 
     public init(context: Context, configuration c: Configuration) throws {
         let decider = try TriggerDecider(policy: c.policy)
-        let receiver = try StreamReceiver(context: context, endpoint: c.input, pattern: .push, highWaterMark: c.highWaterMark)
+        var receiver = try StreamReceiver(context: context, endpoint: c.input, pattern: .push, highWaterMark: c.highWaterMark)
+        receiver.codeDecoding = .packed  // the trigger forwards frames; it never reads their pixels
         let sender = try StreamSender(context: context, endpoint: c.output, pattern: .push, runID: 0, streamID: c.streamID, highWaterMark: c.highWaterMark)
         self.decider = decider
         self.receiver = receiver
