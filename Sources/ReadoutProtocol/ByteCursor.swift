@@ -24,6 +24,13 @@ struct ByteWriter {
         storage.withUnsafeMutableBytes { _ = UnsafeMutableRawBufferPointer(rebasing: $0[offset...]).initializeMemory(as: UInt8.self, from: values) }
         offset += values.count
     }
+    /// Bytes copied as one block.
+    mutating func raw(_ block: UnsafeRawBufferPointer) {
+        guard let source = block.baseAddress else { return }
+        reserve(block.count)
+        storage.withUnsafeMutableBytes { $0.baseAddress!.advanced(by: offset).copyMemory(from: source, byteCount: block.count) }
+        offset += block.count
+    }
     /// Many f32 at once: on a little-endian host their memory is already the wire's bytes.
     mutating func f32s(_ values: [Float]) {
         #if _endian(little)

@@ -75,7 +75,7 @@ public final class RunFileWriter {
         w.u32(UInt32(parts.count))
         for p in parts {
             w.u32(UInt32(p.count))
-            w.raw(p)
+            p.withUnsafeBytes { w.raw($0) }
         }
         try write(w.bytes)
         messagesWritten += 1

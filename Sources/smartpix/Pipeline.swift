@@ -54,6 +54,12 @@ struct Pipeline: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Send truth labels with the frames (the trigger then measures its efficiency).")
     var truth = true
 
+    @Option(
+        help: ArgumentHelp(
+            "Mean clusters per bunch crossing in the region (Poisson).",
+            discussion: "0.04 is the HL-LHC barrel layer at 30 mm (docs/readout-sim.md); lower it to find the rate this machine sustains."))
+    var occupancy = FrameSourceSettings.highLuminosityOccupancy
+
     @Option(help: "Seed of the simulation.")
     var seed: UInt64 = 1
 
@@ -63,11 +69,12 @@ struct Pipeline: ParsableCommand {
     func validate() throws {
         guard crossings >= 1, crossings <= 4_000_000_000 else { throw ValidationError("--crossings must be 1 to 4e9, got \(crossings)") }
         guard (1...64).contains(threads) else { throw ValidationError("--threads must be 1...64, got \(threads)") }
+        guard occupancy > 0, occupancy <= 1000 else { throw ValidationError("--occupancy must be in (0, 1000] clusters per crossing, got \(occupancy)") }
     }
 
     func run() throws {
         installStopSignals()
-        let (settings, network) = try ChainSetup.prepare(model: model, mode: mode, seed: seed, truth: truth)
+        let (settings, network) = try ChainSetup.prepare(model: model, mode: mode, seed: seed, occupancy: occupancy, truth: truth)
         var c = Chain.Configuration()
         c.frontEnd.maxCrossings = crossings
         c.frontEnd.realtime = realtime
@@ -101,12 +108,15 @@ struct Pipeline: ParsableCommand {
 /// What pipeline and soak share: the front end set up for the model, and the report.
 enum ChainSetup {
     /// The front end for `model`: its geometry (from its name) and slices, its input code.
-    static func prepare(model: String, mode: FrameSourceSettings.Mode, seed: UInt64, truth: Bool) throws -> (FrameSourceSettings, QuantizedModel) {
+    static func prepare(model: String, mode: FrameSourceSettings.Mode, seed: UInt64, occupancy: Double, truth: Bool) throws -> (
+        FrameSourceSettings, QuantizedModel
+    ) {
         var network = try ModelCatalog.load(model, flag: "--model").model
         var settings = FrameSourceSettings()
         settings.mode = mode
         settings.seed = seed
         settings.includeTruth = truth
+        settings.occupancy = occupancy
         if let g = ModelCatalog.geometry(ofName: network.name) { settings.simulation.sensor = try Sensor(geometry: .named(g)) }
         guard let slices = TimeSlices.network(channels: network.architecture.slices) else {
             throw ValidationError("--model: the network takes \(network.architecture.slices) slices; the front end sends 2 or 20")

@@ -50,6 +50,12 @@ struct Soak: ParsableCommand {
     @Option(help: ArgumentHelp("The p99 end-to-end latency the run should keep (units: us, ms).", valueName: "duration"))
     var latencyGoal = "100us"
 
+    @Option(
+        help: ArgumentHelp(
+            "Mean clusters per bunch crossing in the region (Poisson).",
+            discussion: "0.04 is the HL-LHC barrel layer at 30 mm (docs/readout-sim.md); lower it to find the rate this machine sustains."))
+    var occupancy = FrameSourceSettings.highLuminosityOccupancy
+
     @Option(help: "Seed of the simulation.")
     var seed: UInt64 = 1
 
@@ -70,6 +76,7 @@ struct Soak: ParsableCommand {
         }
         guard memoryGrowth >= 0, memoryGrowth.isFinite else { throw ValidationError("--memory-growth must be a non-negative fraction, got \(memoryGrowth)") }
         guard (1...64).contains(threads) else { throw ValidationError("--threads must be 1...64, got \(threads)") }
+        guard occupancy > 0, occupancy <= 1000 else { throw ValidationError("--occupancy must be in (0, 1000] clusters per crossing, got \(occupancy)") }
         try OutputPath.check(plot, flag: "--plot")
     }
 
@@ -95,7 +102,7 @@ struct Soak: ParsableCommand {
 
     func run() throws {
         installStopSignals()
-        let (settings, network) = try ChainSetup.prepare(model: model, mode: mode, seed: seed, truth: false)
+        let (settings, network) = try ChainSetup.prepare(model: model, mode: mode, seed: seed, occupancy: occupancy, truth: false)
         var c = Chain.Configuration()
         c.frontEnd.realtime = true
         c.frontEnd.maxDuration = Quantities.duration(duration)!
