@@ -49,3 +49,40 @@ import Testing
         #expect(r.status == 64 && r.err.contains(named), "\(r.status): \(r.err)")
     }
 }
+
+/// The soak as a user runs it (short): windows, a verdict and its plot. Whether the verdict
+/// passes depends on the machine; what it says must follow from the windows it reports.
+@Suite struct SoakCommandTests {
+    @Test func aShortSoakReportsWindowsAndAVerdictThatFollowsFromThem() throws {
+        let plot = NSTemporaryDirectory() + "soak-\(getpid()).svg"
+        defer { try? FileManager.default.removeItem(atPath: plot) }
+        let r = try Executables.run(
+            "smartpix", ["soak", "--mode", "physics", "--occupancy", "0.0005", "--duration", "3s", "--window", "500ms", "--json", "--plot", plot], timeout: 120)
+        #expect(!r.killed && (r.status == 0 || r.status == 3), "\(r.status): \(r.err)")
+        let j = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any], "\(r.out)")
+        let verdict = try #require(j["verdict"] as? [String: Any]), report = try #require(j["report"] as? [String: Any])
+        let windows = try #require(report["windows"] as? [[String: Any]])
+        #expect(windows.count >= 5, "3 s in windows of 0.5 s")
+        let maxLag = windows.map { $0["lag_us"] as! Double }.max()!
+        #expect(abs((verdict["max_lag_us"] as! Double) - maxLag) < 1e-6)
+        #expect(verdict["zero_loss"] as? Bool == true && report["lost"] as? UInt64 == 0)
+        let passed =
+            (verdict["max_lag_us"] as! Double) <= (verdict["lag_bound_us"] as! Double)
+            && (verdict["memory_growth"] as! Double) <= (verdict["memory_growth_bound"] as! Double)
+            && (verdict["latency_p99_us"] as! Double) <= (verdict["latency_goal_us"] as! Double)
+        #expect(verdict["passed"] as? Bool == passed && (r.status == 0) == passed)
+        let rtf = try #require(report["rtf"] as? Double)
+        #expect(rtf <= 1.0001 && (report["wall_s"] as! Double) >= 3, "paced for 3 s")
+        let svg = try String(contentsOfFile: plot, encoding: .utf8)
+        #expect(svg.components(separatedBy: "<polyline").count - 1 == 6, "rate, lag, three latency percentiles, memory")
+    }
+
+    @Test(arguments: [
+        (["--duration", "0s"], "--duration"), (["--duration", "2s", "--window", "5s"], "--window"), (["--lag-bound", "soon"], "--lag-bound"),
+        (["--memory-growth", "-1"], "--memory-growth"),
+    ])
+    func badOptionsAreRefusedByName(arguments: [String], named: String) throws {
+        let r = try Executables.run("smartpix", ["soak"] + arguments, timeout: 60)
+        #expect(r.status == 64 && r.err.contains(named), "\(r.status): \(r.err)")
+    }
+}
