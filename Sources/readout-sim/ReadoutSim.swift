@@ -81,6 +81,12 @@ struct ReadoutSimCommand: ParsableCommand {
     @Option(help: "Network input code: standard deviation (with --encoding-mean).")
     var encodingStd: Double?
 
+    @Option(
+        help: ArgumentHelp(
+            "Network input code: the constants of this model (a name in models/ or a model file), so that onpixel-infer --model MODEL takes the frames as trained.",
+            valueName: "model"))
+    var encodingFrom: String?
+
     @Option(help: "Equivalent noise charge per sample, electrons.")
     var noise = 30.0
 
@@ -165,6 +171,8 @@ struct ReadoutSimCommand: ParsableCommand {
             throw ValidationError("--record \(record): the same file as --replay")
         }
         if (encodingMean == nil) != (encodingStd == nil) { throw ValidationError("--encoding-mean and --encoding-std go together") }
+        if encodingFrom != nil, encodingMean != nil { throw ValidationError("--encoding-from and --encoding-mean/--encoding-std exclude each other") }
+        if encodingFrom != nil, adc != .network { throw ValidationError("--encoding-from needs --adc network") }
         if let s = encodingStd, !(s > 0) { throw ValidationError("--encoding-std must be positive, got \(s)") }
         if let replay, !FileManager.default.fileExists(atPath: replay) { throw ValidationError("--replay \(replay): no such file") }
         let scheme = endpoint.replacingOccurrences(of: "bind:", with: "").replacingOccurrences(of: "connect:", with: "")
@@ -279,7 +287,13 @@ struct ReadoutSimCommand: ParsableCommand {
             settings.seed = seed
             var encoding: InputEncoding? = nil
             if adc == .network {
-                encoding = try encodingMean.map { InputEncoding(mean: $0, std: encodingStd!) } ?? settings.fittedInputEncoding()
+                if let encodingFrom {
+                    let (path, m) = try ModelCatalog.load(encodingFrom, flag: "--encoding-from")
+                    guard let e = m.inputEncoding else { throw ValidationError("--encoding-from \(path): the model file has no input-encoding constants") }
+                    encoding = e
+                } else {
+                    encoding = try encodingMean.map { InputEncoding(mean: $0, std: encodingStd!) } ?? settings.fittedInputEncoding()
+                }
                 note(String(format: "network input code: mean %.4f, std %.4f", encoding!.mean, encoding!.std))
             }
             settings.frontEnd = try frontEndSettings(encoding: encoding)

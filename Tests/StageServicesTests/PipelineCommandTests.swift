@@ -86,3 +86,31 @@ import Testing
         #expect(r.status == 64 && r.err.contains(named), "\(r.status): \(r.err)")
     }
 }
+
+@Suite struct EncodingFromTests {
+    /// readout-sim emits the network's input code with a model's own constants, by name.
+    @Test func readoutSimTakesAModelsInputCode() throws {
+        let r = try Executables.run(
+            "readout-sim",
+            [
+                "--mode", "physics", "--adc", "network", "--encoding-from", "type2-2slice", "--clusters", "10", "--endpoint", "tcp://127.0.0.1:*", "--pattern",
+                "pub",
+            ],
+            timeout: 120)
+        let model = try String(contentsOf: Executables.folder.appendingPathComponent("../../models/type2-2slice.json").standardizedFileURL, encoding: .utf8)
+        struct File: Decodable {
+            struct Encoding: Decodable { var mean: Double, std: Double }
+            var input_encoding: Encoding
+        }
+        let e = try JSONDecoder().decode(File.self, from: Data(model.utf8)).input_encoding
+        #expect(r.status == 0 && r.err.contains(String(format: "network input code: mean %.4f, std %.4f", e.mean, e.std)), "\(r.err)")
+    }
+
+    @Test(arguments: [
+        (["--encoding-from", "type2-2slice"], "--adc network"), (["--adc", "network", "--encoding-from", "/nonexistent.json"], "--encoding-from"),
+    ])
+    func badUsesAreRefusedByName(arguments: [String], named: String) throws {
+        let r = try Executables.run("readout-sim", arguments + ["--clusters", "1"], timeout: 60)
+        #expect(r.status == 64 && r.err.contains(named), "\(r.status): \(r.err)")
+    }
+}
