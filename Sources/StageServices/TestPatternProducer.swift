@@ -23,12 +23,14 @@ public struct TestPatternProducer: Sendable {
                 signedCodes: source.codeFormat.signed, messages: messages, batch: batch))
     }
 
-    /// Sends the run on `sender`, which must be fresh (nothing sent yet).
-    public func run(on sender: inout StreamSender) throws -> (totals: EndOfRun, delivered: Bool) {
+    /// Sends the run on `sender`, which must be fresh (nothing sent yet); a `stop` ends it
+    /// early, still with its end-of-run.
+    public func run(on sender: inout StreamSender, stop: StopFlag = StopFlag()) throws -> (totals: EndOfRun, delivered: Bool) {
         var source = self.source
+        sender.interrupt = stop
         try sender.sendRunStart(RunStart(producer: "smartpix test-stream", configuration: runConfiguration()))
         var bx: UInt64 = 0
-        for _ in 0..<messages {
+        for _ in 0..<messages where !stop.isStopped {
             try sender.send(frames: source.batch(records: batch, firstBunchCrossing: bx), bunchCrossings: UInt64(batch))
             bx += UInt64(batch)
         }

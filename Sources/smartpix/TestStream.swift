@@ -59,6 +59,7 @@ struct TestStream: ParsableCommand {
     }
 
     func run() throws {
+        installStopSignals()
         let context = try Context()
         var sender: StreamSender
         do {
@@ -76,7 +77,9 @@ struct TestStream: ParsableCommand {
         let source = TestPatternSource(
             shape: FrameShape(rows: 13, columns: 21, slices: slices), codeFormat: CodeFormat(bits: bits, signed: signed), includeCharge: charge,
             includeTruth: truth, seed: seed)
-        let (totals, delivered) = try TestPatternProducer(source: source, messages: messages, batch: batch, runID: runID).run(on: &sender)
+        let (totals, delivered) = try TestPatternProducer(source: source, messages: messages, batch: batch, runID: runID).run(
+            on: &sender, stop: processStopFlag)
+        if processStopFlag.isStopped { print("stopped by a signal after \(totals.messages) of \(messages) messages") }
         print(
             "sent \(totals.messages) messages, \(totals.records) records, \(totals.droppedRecords) dropped; end-of-run \(delivered ? "delivered" : "NOT delivered")"
         )

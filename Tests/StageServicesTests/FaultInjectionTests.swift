@@ -1,0 +1,228 @@
+import Foundation
+import OnPixelInference
+import Randomness
+import ReadoutProtocol
+import Testing
+import TriggerFilter
+import ZeroMQ
+
+@testable import StageServices
+
+/// A stage process whose first stderr line (the one naming its endpoints) has been read.
+final class StageProcess {
+    let process = Process()
+    let name: String
+    private let log: URL
+
+    init(_ name: String, _ arguments: [String]) throws {
+        self.name = name
+        log = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString).log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        process.executableURL = Executables.folder.appendingPathComponent(name)
+        process.arguments = arguments
+        process.standardOutput = try FileHandle(forWritingTo: log)
+        process.standardError = process.standardOutput
+        try process.run()
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        try? FileManager.default.removeItem(at: log)
+    }
+
+    var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+
+    /// The endpoint printed after `label` (e.g. "frames from "), waiting for it to appear.
+    func endpoint(after label: String, timeout: Double = 60) throws -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let r = output.range(of: label) {
+                let rest = output[r.upperBound...]
+                if let end = rest.firstIndex(where: { $0 == "," || $0 == "\n" }) { return String(rest[..<end]) }
+            }
+            usleep(20_000)
+        }
+        throw StageFailure(description: "\(name) never printed '\(label)': \(output)")
+    }
+
+    /// Waits for the exit (killing it after `timeout` seconds); true if it exited by itself.
+    @discardableResult
+    func wait(timeout: Double = 60) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        let exited = !process.isRunning
+        if !exited { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return exited
+    }
+}
+
+struct StageFailure: Error, CustomStringConvertible { let description: String }
+
+/// Faults injected into the running chain: every fault is seen, counted and reported, and
+/// the totals stay consistent downstream.
+@Suite(.serialized) struct FaultInjectionTests {
+    enum Victim: String, CaseIterable { case producer = "smartpix", inference = "onpixel-infer", trigger = "trigger-filter" }
+
+    /// test-stream -> onpixel-infer --forward-frames -> trigger-filter -> this test's PULL;
+    /// SIGTERM to one stage once decisions flow. Whatever stopped, the consumer gets an
+    /// end-of-run whose totals match what it received, the signalled stage exits (0, or 3
+    /// naming what it could not account for), and the stages below it end their runs.
+    @Test(arguments: Victim.allCases)
+    func sigtermToAStageLeavesConsistentTotalsDownstream(victim: Victim) throws {
+        let ctx = try Context()
+        var consumer = try StreamReceiver(context: ctx, endpoint: "bind:tcp://127.0.0.1:*", pattern: .push)
+        let trigger = try StageProcess(
+            "trigger-filter",
+            ["--input", "bind:tcp://127.0.0.1:*", "--output", "connect:" + consumer.endpoint, "--policy", "point-cut", "--idle-timeout", "30s"])
+        let inference = try StageProcess(
+            "onpixel-infer",
+            [
+                "--input", "bind:tcp://127.0.0.1:*", "--output", "connect:" + (try trigger.endpoint(after: "predictions from ")), "--forward-frames",
+                "--idle-timeout", "30s",
+            ])
+        let producer = try StageProcess(
+            "smartpix",
+            [
+                "test-stream", "--endpoint", "connect:" + (try inference.endpoint(after: "frames from ")), "--messages", "1000000", "--batch", "20", "--bits",
+                "4",
+                "--signed", "--slices", "2",
+            ])
+        let stages: [Victim: StageProcess] = [.producer: producer, .inference: inference, .trigger: trigger]
+        var signalled = false, eor: EndOfRun?
+        while let m = try consumer.next(timeout: .seconds(60)) {
+            if !signalled, consumer.stats.records >= 2000 {
+                kill(stages[victim]!.process.processIdentifier, SIGTERM)
+                signalled = true
+            }
+            if case .endOfRun(let e) = m.payload {
+                eor = e
+                break
+            }
+        }
+        #expect(signalled)
+        let e = try #require(eor, "no end-of-run reached the consumer")
+        #expect(e.records == consumer.stats.records && consumer.stats.missing == 0 && consumer.stats.malformed == 0, "\(e) against \(consumer.stats)")
+        let v = stages[victim]!
+        #expect(v.wait(timeout: 30), "\(victim) did not stop on SIGTERM")
+        #expect(v.process.terminationReason == .exit && [0, 3].contains(v.process.terminationStatus), "\(v.output)")
+        // The stages below the victim end by themselves (their upstream's end-of-run came).
+        for below in Victim.allCases.drop(while: { $0 != victim }).dropFirst() {
+            #expect(stages[below]!.wait(timeout: 30), "\(below) did not end after \(victim) stopped: \(stages[below]!.output)")
+        }
+        switch victim {
+        case .producer:
+            // Everything produced was decided: the chain below balances.
+            #expect(inference.process.terminationStatus == 0 && trigger.process.terminationStatus == 0, "\(inference.output)\(trigger.output)")
+            #expect(trigger.output.contains("complete: every prediction announced upstream was decided"))
+        case .inference:
+            // It cannot know what the producer still had: it says so (no upstream end-of-run).
+            #expect(inference.process.terminationStatus == 3 && inference.output.contains("stopped at signal"), "\(inference.output)")
+        case .trigger:
+            #expect(trigger.output.contains("stopped at signal"), "\(trigger.output)")
+        }
+        for s in stages.values { s.wait(timeout: 5) }
+    }
+
+    /// Malformed and truncated messages injected into the inference and trigger hops are
+    /// rejected and counted; the good messages around them are all processed, and the counts
+    /// travel down in the end-of-run.
+    @Test func malformedMessagesOnEachHopAreCountedAndTheStreamGoesOn() throws {
+        let ctx = try Context()
+        let name = UUID().uuidString
+        var rng = SplitMix64(seed: 17)
+        let model = QuantizedModel.random(.smartPixels(slices: 2), using: &rng)
+        var ic = InferenceService.Configuration(input: "bind:inproc://f-\(name)", output: "connect:inproc://p-\(name)", idleTimeout: .seconds(30))
+        ic.forwardFrames = true
+        var tc = TriggerService.Configuration()
+        tc.input = "bind:inproc://p-\(name)"
+        tc.output = "connect:inproc://d-\(name)"
+        tc.idleTimeout = .seconds(30)
+        var consumer = try StreamReceiver(context: ctx, endpoint: "bind:inproc://d-\(name)", pattern: .push)
+        let triggerStats = SharedValue<TriggerStats?>(nil), inferenceStats = SharedValue<InferenceStats?>(nil)
+        let ready = DispatchSemaphore(value: 0)
+        let config = (ic, tc)
+        let trigger = WorkerThread(name: "trigger") {
+            var s = try! TriggerService(context: ctx, configuration: config.1)
+            ready.signal()
+            triggerStats.value = try! s.run(stop: StopFlag())
+        }
+        ready.wait()
+        let inference = WorkerThread(name: "inference") {
+            var s = try! InferenceService(model: model, context: ctx, configuration: config.0)
+            ready.signal()
+            inferenceStats.value = try! s.run(stop: StopFlag())
+        }
+        ready.wait()
+        // Raw sockets: what a broken or hostile peer sends.
+        let frames = try Socket(ctx, .push)
+        _ = try frames.attach("connect:inproc://f-\(name)", defaultBind: false)
+        let predictions = try Socket(ctx, .push)
+        _ = try predictions.attach("connect:inproc://p-\(name)", defaultBind: false)
+        var sequence: UInt64 = 0
+        func send(_ socket: borrowing Socket, _ payload: StreamMessage.Payload, firstBunchCrossing: UInt64 = 0, stream: UInt32 = 0) throws {
+            _ = try socket.send(
+                multipart: StreamMessage(runID: 5, streamID: stream, sequence: sequence, firstBunchCrossing: firstBunchCrossing, payload: payload).encode())
+            sequence += 1
+        }
+        try send(frames, .runStart(RunStart(producer: "test")))
+        var good = 0
+        for m in 0..<10 {
+            var b = FrameBatch(shape: FrameShape(rows: 13, columns: 21, slices: 2), codeFormat: CodeFormat(bits: 4, signed: true))
+            for i in 0..<30 {
+                b.append(bunchCrossing: UInt64(m * 30 + i), timestamp: 0, yLocal: 0, xLocal: 0, codes: (0..<546).map { Int16(($0 * 7 + i) % 16 - 8) })
+            }
+            let parts = StreamMessage(runID: 5, sequence: sequence, firstBunchCrossing: b.bunchCrossings[0], payload: .frames(b)).encode()
+            sequence += 1
+            _ = try frames.send(multipart: parts)
+            good += b.count
+            // After every good message, one broken one of a different kind.
+            switch m % 3 {
+            case 0: _ = try frames.send(multipart: [Array(parts[0].prefix(20))])  // truncated header
+            case 1: _ = try frames.send(multipart: [parts[0], Array(parts[1].dropLast(5)), parts[2]])  // truncated record part
+            default: _ = try frames.send(multipart: [[0x00, 0x01, 0x02]] + parts.dropFirst())  // not a header at all
+            }
+        }
+        // Into the trigger hop directly: a predictions message with a bad part count, from a
+        // stream of its own (its sequence numbers are not the inference worker's).
+        _ = try predictions.send(multipart: [StreamMessage(runID: 5, streamID: 9, sequence: 0, payload: .heartbeat).encode()[0], [1, 2, 3]])
+        try send(frames, .endOfRun(EndOfRun(messages: 10, records: UInt64(good), bunchCrossings: 300)), firstBunchCrossing: 300)
+        var decided: UInt64 = 0, eor: EndOfRun?
+        while let m = try consumer.next(timeout: .seconds(30)) {
+            if case .decisions(let d) = m.payload { decided += UInt64(d.count) }
+            if case .endOfRun(let e) = m.payload {
+                eor = e
+                break
+            }
+        }
+        inference.join()
+        trigger.join()
+        let i = try #require(inferenceStats.value), t = try #require(triggerStats.value), e = try #require(eor)
+        #expect(i.events == UInt64(good) && i.malformedInputs == 10, "every good cluster inferred, the 10 broken frames messages counted")
+        #expect(t.decisions == UInt64(good) && decided == UInt64(good) && t.malformedInputs == 1)
+        #expect(e.malformedInputs == 11, "both hops' rejections travel down: \(e)")
+        #expect(!t.imbalance.isEmpty && !i.imbalance.isEmpty, "neither hop calls a run with rejected input balanced")
+    }
+
+    /// A model file damaged on disk is refused at start, naming the file and what is wrong,
+    /// by every command that takes a model.
+    @Test(arguments: ["truncated", "weights"])
+    func aCorruptModelFileIsRefusedAtStart(damage: String) throws {
+        let good = try String(contentsOf: Executables.folder.appendingPathComponent("../../models/type2-2slice.json").standardizedFileURL, encoding: .utf8)
+        let path = NSTemporaryDirectory() + "corrupt-\(damage)-\(getpid()).json"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let text =
+            damage == "truncated"
+            ? String(good.prefix(good.count / 2))
+            : good.replacingOccurrences(of: #""dense_0_kernel""#, with: #""dense_0_kernel_renamed""#)
+        #expect(text != good)
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        for (command, arguments) in [
+            ("onpixel-infer", ["--model", path, "--idle-timeout", "1s"]), ("smartpix", ["pipeline", "--model", path, "--crossings", "1000"]),
+            ("smartpix", ["evaluate", "--model", path, "--events", "100"]),
+        ] {
+            let r = try Executables.run(command, arguments, timeout: 60)
+            #expect(r.status == 64 && r.err.contains(path) && r.err.contains("--model"), "\(command): \(r.status) \(r.err)")
+        }
+    }
+}
