@@ -13,16 +13,24 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     public var testPattern: TestPatternDescription?
     /// The producer of this stage's input (its run-start's producer name).
     public var upstream: String?
+    /// Outputs the frames' producer spreads its run over, one complete stream each (absent:
+    /// one); passed down by every stage, so that a consumer fanning the workers in knows how
+    /// many end-of-runs to wait for.
+    public var fanOut: Int?
 
-    public init(frontEnd: FrontEndDescription? = nil, model: ModelDescription? = nil, testPattern: TestPatternDescription? = nil, upstream: String? = nil) {
+    public init(
+        frontEnd: FrontEndDescription? = nil, model: ModelDescription? = nil, testPattern: TestPatternDescription? = nil, upstream: String? = nil,
+        fanOut: Int? = nil
+    ) {
         self.frontEnd = frontEnd
         self.model = model
         self.testPattern = testPattern
         self.upstream = upstream
+        self.fanOut = fanOut
     }
 
     enum CodingKeys: String, CodingKey {
-        case frontEnd = "front_end", model, testPattern = "test_pattern", upstream
+        case frontEnd = "front_end", model, testPattern = "test_pattern", upstream, fanOut = "fan_out"
     }
 
     /// The JSON object a run-start carries (keys sorted, so a seed gives the same bytes).
@@ -80,7 +88,6 @@ public struct FrontEndDescription: Codable, Sendable, Equatable {
     public var adc: ADCDescription
     public var seed: UInt64
     public var batch: Int
-
     public init(
         mode: String, geometry: String, pitchXUm: Double, pitchYUm: Double, thicknessUm: Double, biasV: Double, layer: String, rateHz: Double,
         occupancy: Double, sliceIndices: [Int], sliceTimesNs: [Double], noiseE: Double, thresholdE: Double, thresholdDispersionE: Double, adc: ADCDescription,

@@ -11,7 +11,7 @@ public struct StreamSender: ~Copyable {
     public let socket: Socket
     public let pattern: StreamPattern
     public private(set) var runID: UInt64
-    public let streamID: UInt32
+    public private(set) var streamID: UInt32
     /// The endpoint bound or connected (with the port a wildcard chose).
     public let endpoint: String
     public private(set) var nextSequence: UInt64 = 0
@@ -120,6 +120,15 @@ public struct StreamSender: ~Copyable {
     private func record(_ parts: [[UInt8]]) throws {
         guard let recorder else { return }
         try recorder.write(message: parts)
+    }
+
+    /// Takes another stream id if nothing has been sent yet (a stream keeps its id once it
+    /// has sent); returns whether it did.
+    @discardableResult
+    public mutating func adoptStreamID(_ id: UInt32) -> Bool {
+        guard nextSequence == 0 else { return false }
+        streamID = id
+        return true
     }
 
     /// Starts a new run on the same socket: sequence numbers and totals start again.

@@ -23,12 +23,15 @@ public struct TestPatternProducer: Sendable {
                 signedCodes: source.codeFormat.signed, messages: messages, batch: batch))
     }
 
-    /// Sends the run on `sender`, which must be fresh (nothing sent yet); a `stop` ends it
-    /// early, still with its end-of-run.
-    public func run(on sender: inout StreamSender, stop: StopFlag = StopFlag()) throws -> (totals: EndOfRun, delivered: Bool) {
+    /// Sends the run on `sender` (one or several outputs, each a complete stream; see
+    /// `FanOutSender`), which must be fresh (nothing sent yet); a `stop` ends it early, still
+    /// with its end-of-run.
+    public func run(on sender: inout FanOutSender, stop: StopFlag = StopFlag()) throws -> (totals: EndOfRun, delivered: Bool) {
         var source = self.source
         sender.interrupt = stop
-        try sender.sendRunStart(RunStart(producer: "smartpix test-stream", configuration: runConfiguration()))
+        var configuration = runConfiguration()
+        if sender.count > 1 { configuration.fanOut = sender.count }
+        try sender.sendRunStart(RunStart(producer: "smartpix test-stream", configuration: configuration))
         var bx: UInt64 = 0
         for _ in 0..<messages where !stop.isStopped {
             try sender.send(frames: source.batch(records: batch, firstBunchCrossing: bx), bunchCrossings: UInt64(batch))

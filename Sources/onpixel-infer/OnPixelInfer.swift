@@ -57,14 +57,22 @@ struct OnPixelInfer: ParsableCommand {
     @Option(help: ArgumentHelp("Per-event latency budget with units: ns, us, ms, s.", valueName: "duration"))
     var latencyBudget = "2us"
 
-    @Option(help: "Stream id in the predictions' headers (give each worker its own).")
-    var streamID: UInt32 = 0
+    @Option(help: "Stream id in the predictions' headers; default: that of the frames served (each output of a fanned-out front end has its own).")
+    var streamID: UInt32?
 
     @Option(help: ArgumentHelp("Stop after this long without input (units as --latency-budget); default: wait.", valueName: "duration"))
     var idleTimeout: String?
 
     @Flag(help: "Attach each frames batch to its predictions (for trigger-filter --kept-frames).")
     var forwardFrames = false
+
+    @Option(
+        help: ArgumentHelp(
+            "Make every event take at least this long (units as --latency-budget), sleeping out the rest.",
+            discussion:
+                "Emulates a slower processor without taking CPU from the other stages: makes inference the chain's bottleneck, to measure how workers scale out (docs/deployment.md). Off by default.",
+            valueName: "duration"))
+    var minEventTime: String?
 
     @Option(help: "Write the final statistics as JSON to this file.")
     var statsJSON: String?
@@ -85,6 +93,11 @@ struct OnPixelInfer: ParsableCommand {
                 throw ValidationError("--idle-timeout '\(idleTimeout)' is not a positive duration such as 5s")
             }
         }
+        if let minEventTime {
+            guard let d = Quantities.duration(minEventTime), d > .zero, d <= .seconds(1) else {
+                throw ValidationError("--min-event-time '\(minEventTime)' is not a duration in (0, 1 s] such as 20us")
+            }
+        }
         try OutputPath.check(statsJSON, flag: "--stats-json")
         try OutputPath.check(latencyPlot, flag: "--latency-plot")
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1...256, got \(threads)") }
@@ -99,6 +112,7 @@ struct OnPixelInfer: ParsableCommand {
             input: input, inputPattern: inputPattern, output: output, outputPattern: outputPattern, highWaterMark: highWaterMark, threads: threads,
             latencyBudget: Quantities.duration(latencyBudget)!, streamID: streamID, idleTimeout: idleTimeout.flatMap(Quantities.duration))
         config.forwardFrames = forwardFrames
+        config.minimumEventTime = minEventTime.flatMap(Quantities.duration)
         var service: InferenceService
         do {
             service = try InferenceService(model: m, context: context, configuration: config)

@@ -101,8 +101,13 @@ struct ReadoutSimCommand: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "ZeroMQ endpoint: tcp://HOST:PORT, ipc://PATH or inproc://NAME.", discussion: "Binds unless prefixed connect:. Default stays on loopback."))
-    var endpoint = "tcp://127.0.0.1:5555"
+            "ZeroMQ endpoint: tcp://HOST:PORT, ipc://PATH or inproc://NAME; give it once per inference worker to fan out.",
+            discussion: """
+                Binds unless prefixed connect:. Default stays on loopback. With several, each is a complete \
+                stream of its own (stream ids 0, 1, ...: run-start, a share of the frames, end-of-run) and \
+                a batch goes to the next one, in turn, that takes it without waiting (docs/deployment.md).
+                """))
+    var endpoint: [String] = ["tcp://127.0.0.1:5555"]
 
     @Option(help: "push: lossless pipeline with back-pressure; pub: monitoring tap that drops (and counts) at the high-water mark.")
     var pattern: StreamPattern = .push
@@ -175,10 +180,8 @@ struct ReadoutSimCommand: ParsableCommand {
         if encodingFrom != nil, adc != .network { throw ValidationError("--encoding-from needs --adc network") }
         if let s = encodingStd, !(s > 0) { throw ValidationError("--encoding-std must be positive, got \(s)") }
         if let replay, !FileManager.default.fileExists(atPath: replay) { throw ValidationError("--replay \(replay): no such file") }
-        let scheme = endpoint.replacingOccurrences(of: "bind:", with: "").replacingOccurrences(of: "connect:", with: "")
-        guard ["tcp://", "ipc://", "inproc://"].contains(where: { scheme.hasPrefix($0) }) else {
-            throw ValidationError("--endpoint '\(endpoint)' is not a tcp://, ipc:// or inproc:// endpoint")
-        }
+        try FanOutEndpoints.check(endpoint, pattern: pattern, record: record)
+        if endpoint.count > 1, replay != nil { throw ValidationError("--replay sends the file's one stream; give one --endpoint") }
         guard noise >= 0, noise.isFinite else { throw ValidationError("--noise must be non-negative electrons, got \(noise)") }
         guard threshold >= 0, threshold.isFinite else { throw ValidationError("--threshold must be non-negative electrons, got \(threshold)") }
         guard thresholdDispersion >= 0, thresholdDispersion.isFinite else {
@@ -230,7 +233,7 @@ struct ReadoutSimCommand: ParsableCommand {
         let note: (String) -> Void = { FileHandle.standardError.write(Data("readout-sim: \($0)\n".utf8)) }
         let hz = Quantities.frequency(rate)!
         var c = FrontEndService.Configuration()
-        c.endpoint = endpoint
+        c.endpoints = endpoint
         c.pattern = pattern
         c.highWaterMark = highWaterMark
         c.batch = batch
@@ -252,12 +255,12 @@ struct ReadoutSimCommand: ParsableCommand {
 
         let stats: FrontEndStats
         if let replay {
-            note("replaying \(replay) on \(endpoint)\(realtime ? " at \(rate)" : "")")
+            note("replaying \(replay) on \(endpoint[0])\(realtime ? " at \(rate)" : "")")
             do {
                 stats = try FrontEndService.replay(
                     replay, context: context, configuration: c, rate: realtime ? hz : nil, stop: stopFlag, record: record, progress: status)
             } catch let e as ZMQError {
-                throw ValidationError("--endpoint \(endpoint): \(e)")
+                throw ValidationError("--endpoint: \(e)")
             } catch let e as ReplayError {
                 throw ValidationError("--replay \(e)")
             } catch let e as RunFileReader.Failure {
@@ -266,11 +269,11 @@ struct ReadoutSimCommand: ParsableCommand {
             for w in stats.warnings { note("warning: --replay \(replay): \(w)") }
         } else {
             // The socket first: a bad endpoint is reported before any simulation starts.
-            var sender: StreamSender
+            var sender: FanOutSender
             do {
-                sender = try FrontEndService.sender(context: context, configuration: c, record: record)
+                sender = try FrontEndService.outputs(context: context, configuration: c, record: record)
             } catch let e as ZMQError {
-                throw ValidationError("--endpoint \(endpoint): \(e)")
+                throw ValidationError("--endpoint: \(e)")
             } catch {
                 throw ValidationError("--record \(record ?? ""): \(error)")
             }
@@ -304,7 +307,7 @@ struct ReadoutSimCommand: ParsableCommand {
             } catch { throw ValidationError("\(error)") }
             var service = FrontEndService(source: source, sender: sender, configuration: c)
             note(
-                "\(mode.rawValue) mode, \(settings.simulation.sensor.geometry) (\(settings.simulation.sensor.conditions)), \(rate), occupancy \(occupancy); \(pattern) on \(service.endpoint)"
+                "\(mode.rawValue) mode, \(settings.simulation.sensor.geometry) (\(settings.simulation.sensor.conditions)), \(rate), occupancy \(occupancy); \(pattern) on \(service.endpoints.joined(separator: ", "))"
             )
             stats = try service.run(stop: stopFlag, progress: status)
         }
@@ -317,6 +320,11 @@ struct ReadoutSimCommand: ParsableCommand {
                 format: "%.0f clusters/s, %.2f MB/s, real-time factor %.3f over %.2f s wall; dropped %llu; end-of-run %@ (%@)", stats.clustersPerS,
                 stats.megabytesPerS, stats.realTimeFactor, stats.wallSeconds, stats.droppedRecords, stats.endOfRunDelivered ? "delivered" : "NOT delivered",
                 stats.stopReason))
+        for o in stats.outputs {
+            print(
+                "output \(o.streamID) (\(o.endpoint)): \(o.records) clusters in \(o.messages) messages; end-of-run \(o.endOfRunDelivered ? "delivered" : "NOT delivered (its consumer is gone or stuck: what it had not taken is lost, and its downstream reports the share missing)")"
+            )
+        }
         if let statsJSON { try OutputPath.writeJSON(stats, to: statsJSON, flag: "--stats-json") }
     }
 }

@@ -43,8 +43,20 @@ struct Pipeline: ParsableCommand {
     @Option(help: "Model: a name in models/ (smartpix models) or a model file; the front end simulates its geometry and slices.")
     var model = ModelCatalog.defaultName
 
-    @Option(help: "Inference threads.")
+    @Option(help: "Inference threads (per worker).")
     var threads = 1
+
+    @Option(
+        help: ArgumentHelp(
+            "Inference workers, each fed by its own output of the front end.",
+            discussion: "The trigger fans their predictions in and waits for every worker's end-of-run (docs/deployment.md)."))
+    var workers = 1
+
+    @Option(
+        help: ArgumentHelp(
+            "Make every inference event take at least this long (ns, us, ms), sleeping out the rest.",
+            discussion: "Emulates a slower processor: makes inference the bottleneck, to see how --workers scales. Off by default.", valueName: "duration"))
+    var minEventTime: String?
 
     @OptionGroup(title: "Trigger policy") var policy: TriggerPolicyOptions
 
@@ -69,6 +81,12 @@ struct Pipeline: ParsableCommand {
     func validate() throws {
         guard crossings >= 1, crossings <= 4_000_000_000 else { throw ValidationError("--crossings must be 1 to 4e9, got \(crossings)") }
         guard (1...64).contains(threads) else { throw ValidationError("--threads must be 1...64, got \(threads)") }
+        guard (1...64).contains(workers) else { throw ValidationError("--workers must be 1...64, got \(workers)") }
+        if let minEventTime {
+            guard let d = Quantities.duration(minEventTime), d > .zero, d <= .seconds(1) else {
+                throw ValidationError("--min-event-time '\(minEventTime)' is not a duration in (0, 1 s] such as 20us")
+            }
+        }
         guard occupancy > 0, occupancy <= 1000 else { throw ValidationError("--occupancy must be in (0, 1000] clusters per crossing, got \(occupancy)") }
     }
 
@@ -79,11 +97,13 @@ struct Pipeline: ParsableCommand {
         c.frontEnd.maxCrossings = crossings
         c.frontEnd.realtime = realtime
         c.inferenceThreads = threads
+        c.inferenceWorkers = workers
+        c.minimumEventTime = minEventTime.flatMap(Quantities.duration)
         c.policy = policy.chosen
         c.window = .milliseconds(500)
         if !json {
             print(
-                "pipeline: \(mode.rawValue) front end (\(settings.simulation.sensor.geometry.name), 40 MHz, occupancy \(settings.occupancy), \(settings.keptSlices.count) slices, 4-bit input code\(realtime ? ", paced" : "")) -> integer network '\(network.name)' (\(threads) thread\(threads > 1 ? "s" : "")) -> \(c.policy.name) at \(policy.threshold) GeV -> consumer, over inproc"
+                "pipeline: \(mode.rawValue) front end (\(settings.simulation.sensor.geometry.name), 40 MHz, occupancy \(settings.occupancy), \(settings.keptSlices.count) slices, 4-bit input code\(realtime ? ", paced" : "")) -> integer network '\(network.name)' (\(workers > 1 ? "\(workers) workers x " : "")\(threads) thread\(threads > 1 ? "s" : "")) -> \(c.policy.name) at \(policy.threshold) GeV -> consumer, over inproc"
             )
         }
         printProgress("pipeline: preparing the \(mode.rawValue) front end ...")
@@ -143,10 +163,11 @@ enum ChainSetup {
                 format: "latency from the %@ to the decision: p50 %.1f us, p99 %.1f us, p99.9 %.1f us, max %.1f us (%llu clusters)",
                 r.latencyFrom == "crossing" ? "crossing" : "frames message's send", r.latencyUs.p50, r.latencyUs.p99, r.latencyUs.p999, r.latencyUs.max,
                 r.latencyUs.count))
-        print(
-            String(
-                format: "inference: %.0f events/s, per event p50 %llu ns, p99 %llu ns; trigger: %.0f decisions/s, per event p50 %llu ns", i.eventsPerS,
-                i.latencyP50Ns, i.latencyP99Ns, t.decisionsPerS, t.latencyP50Ns))
+        for (w, i) in i.enumerated() {
+            let name = r.inference.count > 1 ? "inference worker \(w)" : "inference"
+            print(String(format: "%@: %llu events, %.0f/s, per event p50 %llu ns, p99 %llu ns", name, i.events, i.eventsPerS, i.latencyP50Ns, i.latencyP99Ns))
+        }
+        print(String(format: "trigger: %.0f decisions/s, per event p50 %llu ns", t.decisionsPerS, t.latencyP50Ns))
         print(
             String(
                 format: "data reduction %.2f %% of clusters, %.2f %% of frame bytes (%llu of %llu bytes forwarded)", 100 * r.dataReduction,

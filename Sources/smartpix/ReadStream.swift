@@ -21,6 +21,7 @@ struct ReadStream: ParsableCommand {
     var idleTimeout: Double = 10
 
     func validate() throws {
+        guard stream.endpoints.count == 1 else { throw ValidationError("--endpoint: read-stream reads one stream; give it once") }
         guard idleTimeout.isFinite, idleTimeout > 0, idleTimeout <= 86400 else {
             throw ValidationError("--idle-timeout must be a positive number of seconds up to 86400, got \(idleTimeout)")
         }

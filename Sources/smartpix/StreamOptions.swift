@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 import StageServices
 
 extension StreamPattern: ExpressibleByArgument {}
@@ -6,10 +7,17 @@ extension StreamPattern: ExpressibleByArgument {}
 /// Where a stream goes and how: shared by the stream tools.
 struct StreamOptions: ParsableArguments {
     @Option(
+        name: .customLong("endpoint"),
         help: ArgumentHelp(
-            "ZeroMQ endpoint: tcp://HOST:PORT, ipc://PATH or inproc://NAME.",
-            discussion: "Prefix with bind: or connect: to choose; otherwise producers bind and consumers connect. Default binds stay on loopback."))
-    var endpoint = "tcp://127.0.0.1:5555"
+            "ZeroMQ endpoint: tcp://HOST:PORT, ipc://PATH or inproc://NAME; a producer takes it once per consumer to fan out.",
+            discussion: """
+                Prefix with bind: or connect: to choose; otherwise producers bind and consumers connect. Default binds stay on loopback. \
+                A producer given several sends each a complete stream of its own (stream ids 0, 1, ...) and spreads its batches over them.
+                """))
+    var endpoints = ["tcp://127.0.0.1:5555"]
+
+    /// The one endpoint (the first of several).
+    var endpoint: String { endpoints[0] }
 
     @Option(help: "push: lossless pipeline with back-pressure; pub: monitoring tap that drops (and counts) what slow subscribers cannot take.")
     var pattern: StreamPattern = .push
@@ -19,12 +27,6 @@ struct StreamOptions: ParsableArguments {
 
     func validate() throws {
         guard highWaterMark >= 0 else { throw ValidationError("--hwm must be 0 (no limit) or more, got \(highWaterMark)") }
-        guard
-            ["tcp://", "ipc://", "inproc://"].contains(where: {
-                endpoint.replacingOccurrences(of: "bind:", with: "").replacingOccurrences(of: "connect:", with: "").hasPrefix($0)
-            })
-        else {
-            throw ValidationError("--endpoint '\(endpoint)' is not a tcp://, ipc:// or inproc:// endpoint")
-        }
+        try FanOutEndpoints.check(endpoints, pattern: pattern, record: nil)
     }
 }

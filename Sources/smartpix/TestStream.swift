@@ -56,24 +56,24 @@ struct TestStream: ParsableCommand {
         guard (1...255).contains(slices) else { throw ValidationError("--slices must be 1...255, got \(slices)") }
         guard messages >= 0 else { throw ValidationError("--messages must not be negative, got \(messages)") }
         guard (1...1_000_000).contains(batch) else { throw ValidationError("--batch must be 1...1000000, got \(batch)") }
+        if stream.endpoints.count > 1, record != nil { throw ValidationError("--record records one stream; give one --endpoint") }
     }
 
     func run() throws {
         installStopSignals()
         let context = try Context()
-        var sender: StreamSender
+        var sender: FanOutSender
         do {
-            sender = try StreamSender(context: context, endpoint: stream.endpoint, pattern: stream.pattern, runID: runID, highWaterMark: stream.highWaterMark)
+            sender = try FanOutSender(
+                context: context, endpoints: stream.endpoints, pattern: stream.pattern, runID: runID, streamID: 0, highWaterMark: stream.highWaterMark)
         } catch {
-            throw ValidationError("--endpoint \(stream.endpoint): \(error)")
+            throw ValidationError("--endpoint: \(error)")
         }
         if let record {
-            do { sender.recorder = try RunFileWriter(path: record) } catch { throw ValidationError("--record: \(error)") }
+            do { sender.record(to: try RunFileWriter(path: record)) } catch { throw ValidationError("--record: \(error)") }
         }
-        FileHandle.standardError.write(Data("test-stream: \(stream.pattern) on \(sender.endpoint)\n".utf8))
-        if stream.pattern == .pub, waitSubscriber > 0 {
-            _ = try sender.socket.poll(.readable, timeout: .milliseconds(Int(waitSubscriber * 1000)))
-        }
+        FileHandle.standardError.write(Data("test-stream: \(stream.pattern) on \(sender.endpoints.joined(separator: ", "))\n".utf8))
+        if stream.pattern == .pub, waitSubscriber > 0 { sender.waitForSubscriber(timeout: .milliseconds(Int(waitSubscriber * 1000))) }
         let source = TestPatternSource(
             shape: FrameShape(rows: 13, columns: 21, slices: slices), codeFormat: CodeFormat(bits: bits, signed: signed), includeCharge: charge,
             includeTruth: truth, seed: seed)

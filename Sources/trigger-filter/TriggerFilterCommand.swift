@@ -36,8 +36,19 @@ struct TriggerFilterCommand: ParsableCommand {
 
     @OptionGroup var policy: TriggerPolicyOptions
 
-    @Option(help: "Upstream inference workers (streams) whose end-of-runs end the run.")
+    @Option(
+        help: ArgumentHelp(
+            "Upstream inference workers (streams) whose end-of-runs end the run.",
+            discussion:
+                "At least this many; a front end that fans out over N outputs announces N in its run-start and the trigger then waits for N. Bind --input when several workers connect to it."
+        ))
     var workers = 1
+
+    @Option(
+        help: ArgumentHelp(
+            "Once some workers have ended their run, how long the others may stay silent before the run ends without them (units: ms, s, min).",
+            valueName: "duration"))
+    var stragglerTimeout = "10s"
 
     @Option(name: .customLong("hwm"), help: "High-water mark in messages, both sockets.")
     var highWaterMark = 1000
@@ -61,6 +72,9 @@ struct TriggerFilterCommand: ParsableCommand {
                 throw ValidationError("--idle-timeout '\(idleTimeout)' is not a positive duration such as 5s")
             }
         }
+        guard let d = Quantities.duration(stragglerTimeout), d > .zero else {
+            throw ValidationError("--straggler-timeout '\(stragglerTimeout)' is not a positive duration such as 10s")
+        }
         try OutputPath.check(statsJSON, flag: "--stats-json")
     }
 
@@ -73,6 +87,7 @@ struct TriggerFilterCommand: ParsableCommand {
         c.policy = chosen
         c.streamID = streamID
         c.upstreamStreams = workers
+        c.stragglerTimeout = Quantities.duration(stragglerTimeout)!
         c.idleTimeout = idleTimeout.flatMap(Quantities.duration)
         let context = try Context()
         var service: TriggerService
@@ -96,7 +111,7 @@ struct TriggerFilterCommand: ParsableCommand {
                     s.frameBytesIn, 100 * s.byteReduction))
         }
         print(
-            "upstream: \(s.upstreamStreamsEnded) of \(workers) end-of-runs, \(s.upstreamRecordsSent) predictions announced; end-of-run \(s.endOfRunDelivered ? "sent" : "NOT delivered"); stopped at \(s.stopReason)"
+            "upstream: \(s.upstreamStreamsEnded) of \(s.upstreamStreamsExpected) end-of-runs, \(s.upstreamRecordsSent) predictions announced; end-of-run \(s.endOfRunDelivered ? "sent" : "NOT delivered"); stopped at \(s.stopReason)"
         )
         if let statsJSON { try OutputPath.writeJSON(s, to: statsJSON, flag: "--stats-json") }
         guard s.imbalance.isEmpty else {

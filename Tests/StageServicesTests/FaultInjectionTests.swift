@@ -8,57 +8,6 @@ import ZeroMQ
 
 @testable import StageServices
 
-/// A stage process whose first stderr line (the one naming its endpoints) has been read.
-final class StageProcess {
-    let process = Process()
-    let name: String
-    private let log: URL
-
-    init(_ name: String, _ arguments: [String]) throws {
-        self.name = name
-        log = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString).log")
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        process.executableURL = Executables.folder.appendingPathComponent(name)
-        process.arguments = arguments
-        process.standardOutput = try FileHandle(forWritingTo: log)
-        process.standardError = process.standardOutput
-        try process.run()
-    }
-
-    deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        try? FileManager.default.removeItem(at: log)
-    }
-
-    var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
-
-    /// The endpoint printed after `label` (e.g. "frames from "), waiting for it to appear.
-    func endpoint(after label: String, timeout: Double = 60) throws -> String {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if let r = output.range(of: label) {
-                let rest = output[r.upperBound...]
-                if let end = rest.firstIndex(where: { $0 == "," || $0 == "\n" }) { return String(rest[..<end]) }
-            }
-            usleep(20_000)
-        }
-        throw StageFailure(description: "\(name) never printed '\(label)': \(output)")
-    }
-
-    /// Waits for the exit (killing it after `timeout` seconds); true if it exited by itself.
-    @discardableResult
-    func wait(timeout: Double = 60) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        let exited = !process.isRunning
-        if !exited { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        return exited
-    }
-}
-
-struct StageFailure: Error, CustomStringConvertible { let description: String }
-
 /// Faults injected into the running chain: every fault is seen, counted and reported, and
 /// the totals stay consistent downstream.
 @Suite(.serialized) struct FaultInjectionTests {

@@ -15,6 +15,10 @@ public enum Chain {
         /// The front end's settings (its endpoint is set here); `realtime` paces to the clock.
         public var frontEnd = FrontEndService.Configuration()
         public var inferenceThreads = 1
+        /// Inference workers, each with its own output of the front end (see `FanOutSender`).
+        public var inferenceWorkers = 1
+        /// Each inference event takes at least this long (see `InferenceService.Configuration`).
+        public var minimumEventTime: Duration?
         public var policy: TriggerPolicy = .uncertaintyAware(threshold: 0.2, confidence: 0.5)
         public var highWaterMark = 1000
         /// Reporting window of the consumer.
@@ -31,12 +35,14 @@ public enum Chain {
     ) throws -> ChainReport {
         let context = try Context()
         let id = UUID().uuidString
-        let frames = "inproc://chain-frames-\(id)", predictions = "inproc://chain-predictions-\(id)", decisions = "inproc://chain-decisions-\(id)"
+        let workers = max(1, c.inferenceWorkers)
+        let frames = (0..<workers).map { "inproc://chain-frames-\(id)-\($0)" }
+        let predictions = "inproc://chain-predictions-\(id)", decisions = "inproc://chain-decisions-\(id)"
         let origin = ContinuousClock.now
         let sendLog = SendLog(origin: origin)
         var consumer = try StreamReceiver(context: context, endpoint: "bind:" + decisions, pattern: .push, highWaterMark: c.highWaterMark)
         consumer.codeDecoding = .packed  // it counts the kept frames, it does not read their pixels
-        let frontEndStats = SharedValue<FrontEndStats?>(nil), inferenceStats = SharedValue<InferenceStats?>(nil)
+        let frontEndStats = SharedValue<FrontEndStats?>(nil), inferenceStats = (0..<workers).map { _ in SharedValue<InferenceStats?>(nil) }
         let triggerStats = SharedValue<TriggerStats?>(nil), failure = SharedValue<String?>(nil)
         // A stage that fails says why and stops the others through the context.
         @Sendable func fail(_ stage: String, _ error: any Error) {
@@ -51,24 +57,28 @@ public enum Chain {
                 t.highWaterMark = c.highWaterMark
                 t.policy = c.policy
                 t.idleTimeout = c.idleTimeout
+                t.upstreamStreams = workers
                 var service = try TriggerService(context: context, configuration: t)
                 triggerStats.value = try service.run(stop: StopFlag())
             } catch { fail("trigger", error) }
         }
-        let inference = WorkerThread(name: "inference") {
-            do {
-                var i = InferenceService.Configuration(
-                    input: "bind:" + frames, output: "connect:" + predictions, highWaterMark: c.highWaterMark, threads: c.inferenceThreads,
-                    idleTimeout: c.idleTimeout)
-                i.forwardFrames = true
-                var service = try InferenceService(model: model, context: context, configuration: i)
-                inferenceStats.value = try service.run(stop: StopFlag())
-            } catch { fail("inference", error) }
+        let inference = (0..<workers).map { w in
+            WorkerThread(name: "inference \(w)") {
+                do {
+                    var i = InferenceService.Configuration(
+                        input: "bind:" + frames[w], output: "connect:" + predictions, highWaterMark: c.highWaterMark, threads: c.inferenceThreads,
+                        streamID: UInt32(w), idleTimeout: c.idleTimeout)
+                    i.forwardFrames = true
+                    i.minimumEventTime = c.minimumEventTime
+                    var service = try InferenceService(model: model, context: context, configuration: i)
+                    inferenceStats[w].value = try service.run(stop: StopFlag())
+                } catch { fail("inference \(w)", error) }
+            }
         }
         let frontEnd = WorkerThread(name: "front end") {
             do {
                 var f = c.frontEnd
-                f.endpoint = "connect:" + frames
+                f.endpoints = frames.map { "connect:" + $0 }
                 f.highWaterMark = c.highWaterMark
                 f.origin = origin
                 f.sendLog = sendLog
@@ -104,7 +114,7 @@ public enum Chain {
             if case .decisions(let d) = m.payload {
                 for r in d.records {
                     let from: ContinuousClock.Instant? =
-                        c.frontEnd.realtime ? origin + .nanoseconds(Int64(source.time(ofCrossing: r.bunchCrossing))) : sendLog.sent(r.frameSequence)
+                        c.frontEnd.realtime ? origin + .nanoseconds(Int64(source.time(ofCrossing: r.bunchCrossing))) : sendLog.sent(crossing: r.bunchCrossing)
                     if let from {
                         let ns = UInt64(max((now - from).nanoseconds, 0))
                         _ = total.record(ns)
@@ -121,10 +131,11 @@ public enum Chain {
         let end = clock.now
         if windowDecided > 0 { closeWindow(at: end) }
         frontEnd.join()
-        inference.join()
+        for w in inference { w.join() }
         trigger.join()
         if let failure = failure.value { throw ChainFailure(description: failure) }
-        guard let f = frontEndStats.value, let i = inferenceStats.value, let t = triggerStats.value else {
+        let i = inferenceStats.compactMap(\.value)
+        guard let f = frontEndStats.value, i.count == workers, let t = triggerStats.value else {
             throw ChainFailure(description: "a stage ended without its statistics")
         }
         report.frontEnd = f
@@ -132,11 +143,11 @@ public enum Chain {
         report.trigger = t
         report.crossings = f.bunchCrossings
         report.generated = f.clusters
-        report.inferred = i.events
+        report.inferred = i.reduce(0) { $0 + $1.events }
         report.decided = t.decisions
         report.received = report.consumer.records
         let hops = [
-            ("front end -> inference", f.clusters, i.events), ("inference -> trigger", i.events, t.decisions),
+            ("front end -> inference", f.clusters, report.inferred), ("inference -> trigger", report.inferred, t.decisions),
             ("trigger -> consumer", t.decisions, report.received),
         ]
         for (name, sent, arrived) in hops { report.lostPerHop[name] = sent > arrived ? sent - arrived : 0 }
@@ -151,7 +162,8 @@ public enum Chain {
         var shortfalls = report.consumer.shortfalls
         if report.lost > 0 { shortfalls.append("\(report.lost) of \(f.clusters) clusters generated got no decision") }
         if report.keptFramesReceived != report.kept { shortfalls.append("\(report.kept) kept, \(report.keptFramesReceived) kept frames arrived") }
-        shortfalls += i.imbalance.map { "inference: \($0)" } + t.imbalance.map { "trigger: \($0)" }
+        for (w, stats) in i.enumerated() { shortfalls += stats.imbalance.map { "inference\(workers > 1 ? " \(w)" : ""): \($0)" } }
+        shortfalls += t.imbalance.map { "trigger: \($0)" }
         report.shortfalls = shortfalls
         report.complete = shortfalls.isEmpty
         return report

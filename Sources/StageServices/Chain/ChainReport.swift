@@ -64,7 +64,8 @@ public struct ChainReport: Sendable, Codable {
     public var shortfalls: [String] = []
     public var windows: [ChainWindow] = []
     public var frontEnd = FrontEndStats()
-    public var inference = InferenceStats()
+    /// One per inference worker.
+    public var inference: [InferenceStats] = []
     public var trigger = TriggerStats()
     public var consumer = StreamSummary()
 

@@ -9,7 +9,8 @@ import ZeroMQ
 /// counts what it dropped.
 public struct FrontEndService: ~Copyable {
     public struct Configuration: Sendable {
-        public var endpoint = "tcp://127.0.0.1:5555"
+        /// One endpoint, or one per inference worker (see `FanOutSender`).
+        public var endpoints = ["tcp://127.0.0.1:5555"]
         public var pattern: StreamPattern = .push
         public var highWaterMark = 1000
         /// Records per message, and the longest a record may wait in an unfilled batch, in
@@ -28,42 +29,59 @@ public struct FrontEndService: ~Copyable {
         /// The run's time zero on this process's clock (crossing 0 happens then); default: when
         /// `run` starts. A chain in one process shares it to measure latency from the crossing.
         public var origin: ContinuousClock.Instant?
-        /// When set, the instant each frames message was sent, by sequence number.
+        /// When set, the instant each frames message was sent, by its crossings.
         public var sendLog: SendLog?
         public var runID: UInt64 = 1
         public var streamID: UInt32 = 0
 
         public init() {}
+
+        /// The one endpoint (the first of several).
+        public var endpoint: String {
+            get { endpoints[0] }
+            set { endpoints = [newValue] }
+        }
     }
 
     public let source: FrameSource
     public let configuration: Configuration
-    private var sender: StreamSender
+    private var sender: FanOutSender
 
     public init(source: FrameSource, context: Context, configuration: Configuration, record: String? = nil) throws {
-        try self.init(source: source, sender: Self.sender(context: context, configuration: configuration, record: record), configuration: configuration)
+        try self.init(source: source, sender: Self.outputs(context: context, configuration: configuration, record: record), configuration: configuration)
     }
 
-    /// With a sender made beforehand (so that a bad endpoint is reported before a library is built).
-    public init(source: FrameSource, sender: consuming StreamSender, configuration: Configuration) {
+    /// With outputs made beforehand (so that a bad endpoint is reported before a library is built).
+    public init(source: FrameSource, sender: consuming FanOutSender, configuration: Configuration) {
         self.source = source
         self.configuration = configuration
         self.sender = sender
     }
 
-    /// The sender the configuration describes, recording to `record` when given.
-    public static func sender(context: Context, configuration c: Configuration, record: String?) throws -> StreamSender {
+    /// The outputs the configuration describes, recording to `record` when given (one output only).
+    public static func outputs(context: Context, configuration c: Configuration, record: String?) throws -> FanOutSender {
+        let outputs = try FanOutSender(
+            context: context, endpoints: c.endpoints, pattern: c.pattern, runID: c.runID, streamID: c.streamID, highWaterMark: c.highWaterMark)
+        if let record { outputs.record(to: try RunFileWriter(path: record)) }
+        return outputs
+    }
+
+    /// The sender of a replay: one stream, recording to `record` when given.
+    static func sender(context: Context, configuration c: Configuration, record: String?) throws -> StreamSender {
         var sender = try StreamSender(
             context: context, endpoint: c.endpoint, pattern: c.pattern, runID: c.runID, streamID: c.streamID, highWaterMark: c.highWaterMark)
         if let record { sender.recorder = try RunFileWriter(path: record) }
         return sender
     }
 
-    public var endpoint: String { sender.endpoint }
+    public var endpoint: String { sender.endpoints[0] }
+    public var endpoints: [String] { sender.endpoints }
 
     /// What the run-start says of this stream.
     public func runConfiguration() -> RunConfiguration {
-        RunConfiguration(frontEnd: source.settings.runDescription(batch: configuration.batch))
+        RunConfiguration(
+            frontEnd: source.settings.runDescription(batch: configuration.batch),
+            fanOut: configuration.endpoints.count > 1 ? configuration.endpoints.count : nil)
     }
 
     /// Runs until a stop condition or `stop`; always ends with an end-of-run carrying the
@@ -96,10 +114,10 @@ public struct FrontEndService: ~Copyable {
         var index = 0
         var reason = ""
 
-        func send(_ batch: inout FrameBatch, through crossing: UInt64, sender: inout StreamSender) throws {
+        func send(_ batch: inout FrameBatch, through crossing: UInt64, sender: inout FanOutSender) throws {
             guard batch.count > 0 else { return }
             try sender.send(frames: batch, bunchCrossings: crossing - covered)
-            c.sendLog?.note(sequence: sender.nextSequence - 1, at: clock.now)
+            c.sendLog?.note(crossings: batch.bunchCrossings[0], through: batch.bunchCrossings[batch.count - 1], at: clock.now)
             covered = crossing
             batch = empty
         }
@@ -164,15 +182,16 @@ public struct FrontEndService: ~Copyable {
         stats.bunchCrossings = totals.bunchCrossings
         fill(&stats)
         stats.endOfRunDelivered = delivered
+        if sender.count > 1 { stats.outputs = sender.outputTotals }
         stats.stopReason = reason
         stats.update(wall: (clock.now - start).seconds)
         return stats
     }
 
     private func fill(_ stats: inout FrontEndStats) {
-        stats.messages = sender.totals.messages
+        stats.messages = sender.messages
         stats.bytes = sender.bytesSent
-        stats.droppedRecords = sender.totals.droppedRecords
+        stats.droppedRecords = sender.droppedRecords
     }
 
     private func newBatch() -> FrameBatch {

@@ -21,6 +21,21 @@ public struct FrontEndStats: Sendable, Codable, Equatable {
     public var stopReason = ""
     /// Replay: what the file's check found (gaps, duplicates, missing end-of-run).
     public var warnings: [String] = []
+    /// With several outputs (one per inference worker): what each one's stream carried.
+    public var outputs: [Output] = []
+
+    public struct Output: Sendable, Codable, Equatable {
+        public var endpoint: String
+        public var streamID: UInt32
+        public var messages: UInt64
+        public var records: UInt64
+        public var droppedRecords: UInt64
+        public var endOfRunDelivered: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case endpoint, streamID = "stream_id", messages, records, droppedRecords = "dropped_records", endOfRunDelivered = "end_of_run_delivered"
+        }
+    }
 
     mutating func update(wall: Double) {
         wallSeconds = wall
@@ -34,6 +49,6 @@ public struct FrontEndStats: Sendable, Codable, Equatable {
         case mode, rateHz = "rate_hz", occupancy, bunchCrossings = "bunch_crossings", clusters, messages, bytes
         case droppedRecords = "dropped_records", wallSeconds = "wall_s", simulatedSeconds = "simulated_s", realTimeFactor = "real_time_factor"
         case clustersPerS = "clusters_per_s", megabytesPerS = "mb_per_s", endOfRunDelivered = "end_of_run_delivered", stopReason = "stop_reason"
-        case warnings
+        case warnings, outputs
     }
 }

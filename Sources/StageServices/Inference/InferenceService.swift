@@ -17,17 +17,23 @@ public struct InferenceService: ~Copyable {
         public var threads: Int
         /// Per-event evaluation time above which an event counts as over budget.
         public var latencyBudget: Duration
-        public var streamID: UInt32
+        /// The predictions' stream id; nil: the stream id of the frames served (a worker on a
+        /// fanned-out front end's output k then answers as stream k).
+        public var streamID: UInt32?
         /// Stop after this long without input (nil: wait for end-of-run or a stop).
         public var idleTimeout: Duration?
         /// Attach each frames batch to its predictions, so that the trigger can forward the
         /// clusters it keeps.
         public var forwardFrames = false
+        /// When set, each batch takes at least this long per event (the stage sleeps out the
+        /// rest): a slower processor emulated without taking CPU from the other stages, so a
+        /// test can make inference the chain's bottleneck and measure how workers scale.
+        public var minimumEventTime: Duration?
 
         public init(
             input: String = "tcp://127.0.0.1:5555", inputPattern: StreamPattern = .push, output: String = "tcp://127.0.0.1:5556",
             outputPattern: StreamPattern = .push,
-            highWaterMark: Int = 1000, threads: Int = 1, latencyBudget: Duration = .microseconds(2), streamID: UInt32 = 0, idleTimeout: Duration? = nil
+            highWaterMark: Int = 1000, threads: Int = 1, latencyBudget: Duration = .microseconds(2), streamID: UInt32? = nil, idleTimeout: Duration? = nil
         ) {
             self.input = input
             self.inputPattern = inputPattern
@@ -57,6 +63,7 @@ public struct InferenceService: ~Copyable {
     /// The slices the frames carry, from the run-start (nil: none said).
     private var carriedSlices: [Int]?
     private var upstreamFrontEnd: FrontEndDescription?
+    private var upstreamFanOut: Int?
     /// Skip reasons already logged: each is logged once, then only counted.
     private var loggedReasons: Set<String> = []
     /// Where skip reasons and other notices go (the executable sends them to stderr).
@@ -68,7 +75,7 @@ public struct InferenceService: ~Copyable {
             context: context, endpoint: c.input, pattern: c.inputPattern, highWaterMark: c.highWaterMark, expectFromStart: c.inputPattern == .push)
         if c.forwardFrames { receiver.codeDecoding = .both }  // forwarded as received, not packed again
         let sender = try StreamSender(
-            context: context, endpoint: c.output, pattern: c.outputPattern, runID: 0, streamID: c.streamID, highWaterMark: c.highWaterMark)
+            context: context, endpoint: c.output, pattern: c.outputPattern, runID: 0, streamID: c.streamID ?? 0, highWaterMark: c.highWaterMark)
         self.model = model
         self.engine = engine
         mapper = FrameInputMapper(model: model)
@@ -104,7 +111,10 @@ public struct InferenceService: ~Copyable {
             }
             lastInput = clock.now
             let key = StreamReceiver.StreamKey(runID: m.runID, streamID: m.streamID)
-            if upstream == nil, m.kind != .heartbeat { upstream = key }
+            if upstream == nil, m.kind != .heartbeat {
+                upstream = key
+                if configuration.streamID == nil { sender.adoptStreamID(key.streamID) }
+            }
             switch m.payload {
             case .runStart(let s):
                 guard key == upstream else {
@@ -177,6 +187,7 @@ public struct InferenceService: ~Copyable {
             return
         }
         upstreamFrontEnd = config.frontEnd
+        upstreamFanOut = config.fanOut
         guard let f = config.frontEnd else {
             note("the run-start of '\(s.producer)' does not describe its frames; frames of 2 or 20 slices are taken as the network's own")
             return
@@ -209,7 +220,7 @@ public struct InferenceService: ~Copyable {
             frontEnd: upstreamFrontEnd,
             model: ModelDescription(
                 name: model.name, slices: a.slices, filters: a.filters, parameters: a.parameterCount, macsPerEvent: a.multiplyAccumulates,
-                inputEncoding: model.inputEncoding), upstream: s.producer)
+                inputEncoding: model.inputEncoding), upstream: s.producer, fanOut: upstreamFanOut)
     }
 
     private mutating func infer(_ b: FrameBatch, sequence: UInt64) throws {
@@ -232,6 +243,7 @@ public struct InferenceService: ~Copyable {
             for i in 0..<n { mapper.fill(b, record: i, plan: plan, into: UnsafeMutableBufferPointer(rebasing: x[(i * width)..<((i + 1) * width)])) }
         }
         let threads = configuration.threads
+        let began = ContinuousClock.now
         inputs.withUnsafeBufferPointer { x in
             accumulators.withUnsafeMutableBufferPointer { o in
                 latencies.withUnsafeMutableBufferPointer { l in engine.evaluateBatch(x, count: n, into: o, threads: threads, latencies: l) }
@@ -251,6 +263,7 @@ public struct InferenceService: ~Copyable {
             if latencies[i] > budget { stats.overBudget += 1 }
         }
         if configuration.forwardFrames { predictions.frames = b }
+        if let t = configuration.minimumEventTime { pause(until: began + t * n) }
         stats.events += UInt64(n)
         try sender.send(predictions: predictions)
     }

@@ -17,9 +17,13 @@ public struct TriggerService: ~Copyable {
         public var highWaterMark = 1000
         public var policy: TriggerPolicy = .uncertaintyAware(threshold: 0.2, confidence: 0.5)
         public var streamID: UInt32 = 0
-        /// Upstream streams (inference workers) whose end-of-runs end the run.
+        /// Upstream streams (inference workers) whose end-of-runs end the run: at least this
+        /// many, more when a run-start says its front end fans out over more outputs.
         public var upstreamStreams = 1
         public var idleTimeout: Duration?
+        /// Once some workers have ended their run, how long the others may stay silent before
+        /// the run ends without them (their share then reported missing).
+        public var stragglerTimeout: Duration = .seconds(10)
         public init() {}
     }
 
@@ -32,6 +36,9 @@ public struct TriggerService: ~Copyable {
     /// The run this stage serves (the first heard of); its streams are the upstream workers.
     private var runID: UInt64?
     private var ended: [UInt32: EndOfRun] = [:]
+    /// Streams heard from (any message of the run served).
+    private var heard: Set<UInt32> = []
+    private var expected = 1
     public var log: @Sendable (String) -> Void = { _ in }
 
     public init(context: Context, configuration c: Configuration) throws {
@@ -54,10 +61,16 @@ public struct TriggerService: ~Copyable {
         var started = false, bunchCrossing: UInt64 = 0
         sender.interrupt = stop
         sender.stallLimit = configuration.idleTimeout
-        while !stop.isStopped && !sender.stalled && ended.count < configuration.upstreamStreams {
+        expected = configuration.upstreamStreams
+        // The run ends when every worker expected, and every worker heard from, has ended it.
+        while !stop.isStopped && !sender.stalled && (ended.count < expected || !heard.isSubset(of: ended.keys)) {
             guard let m = try receiver.next(timeout: .milliseconds(100)) else {
                 if let idle = configuration.idleTimeout, clock.now - lastInput > idle {
                     stats.stopReason = "idle timeout"
+                    break
+                }
+                if !ended.isEmpty, clock.now - lastInput > configuration.stragglerTimeout {
+                    stats.stopReason = "straggler timeout"
                     break
                 }
                 continue
@@ -68,13 +81,16 @@ public struct TriggerService: ~Copyable {
                 stats.foreignMessages += 1
                 continue
             }
+            if m.kind != .heartbeat { heard.insert(m.streamID) }
             switch m.payload {
             case .runStart(let s):
+                if let outputs = (try? s.configuration())?.fanOut { expected = max(expected, outputs) }
                 if !started {
                     started = true
                     sender.beginRun(m.runID)
                     var upstream = (try? s.configuration()) ?? RunConfiguration()
                     upstream.upstream = s.producer
+                    upstream.fanOut = nil  // the workers meet here: one stream goes on
                     try sender.sendRunStart(RunStart(producer: "trigger-filter", configuration: upstream))
                 }
             case .predictions(let b):
@@ -120,9 +136,18 @@ public struct TriggerService: ~Copyable {
             up.missedInputs += e.missedInputs
         }
         stats.upstreamStreamsEnded = ended.count
+        stats.upstreamStreamsExpected = expected
+        // A worker that never ended its run: what came from it is decided, the rest of its
+        // share is missing; each missing end-of-run is a message this stage knows it missed.
+        stats.streamsWithoutEndOfRun = heard.subtracting(ended.keys).sorted().map { stream in
+            TriggerStats.OpenStream(
+                streamID: stream, recordsReceived: receiver.accounts[StreamReceiver.StreamKey(runID: runID ?? 0, streamID: stream)]?.records ?? 0)
+        }
+        let missingEndOfRuns = UInt64(stats.streamsWithoutEndOfRun.count + max(0, expected - heard.union(ended.keys).count))
+        stats.missedInputs += missingEndOfRuns
         stats.upstreamRecordsSent = up.records
         stats.upstreamLosses = up.droppedRecords + up.malformedInputs + up.missedInputs
-        sender.noteInput(malformed: receiver.stats.malformed + up.malformedInputs, missed: receiver.stats.missing + up.missedInputs)
+        sender.noteInput(malformed: receiver.stats.malformed + up.malformedInputs, missed: receiver.stats.missing + missingEndOfRuns + up.missedInputs)
         sender.noteDropped(up.droppedRecords)
         let (eor, delivered) = try sender.sendEndOfRun(bunchCrossing: bunchCrossing)
         stats.endOfRunDelivered = delivered

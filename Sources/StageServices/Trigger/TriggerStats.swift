@@ -7,6 +7,20 @@ public struct TriggerStats: Sendable, Codable, Equatable {
     /// 1 - kept / decided: the fraction of clusters the trigger removes.
     public var dataReduction: Double = 0
     public var upstreamStreamsEnded = 0
+    /// Workers whose end-of-runs were awaited (configured, or announced by the front end).
+    public var upstreamStreamsExpected = 1
+    /// Workers heard from that never ended their run (died, or stuck): their share is missing.
+    public var streamsWithoutEndOfRun: [OpenStream] = []
+
+    public struct OpenStream: Sendable, Codable, Equatable {
+        public var streamID: UInt32
+        /// Predictions that came from it (and were decided) before it fell silent.
+        public var recordsReceived: UInt64
+
+        enum CodingKeys: String, CodingKey {
+            case streamID = "stream_id", recordsReceived = "records_received"
+        }
+    }
     public var upstreamRecordsSent: UInt64 = 0
     /// Records lost, malformed or missed above this stage, by the upstream end-of-runs.
     public var upstreamLosses: UInt64 = 0
@@ -44,6 +58,12 @@ public struct TriggerStats: Sendable, Codable, Equatable {
     public var imbalance: [String] {
         var out: [String] = []
         if upstreamStreamsEnded == 0 { out.append("no end-of-run from upstream") }
+        if upstreamStreamsEnded > 0, upstreamStreamsEnded < upstreamStreamsExpected {
+            out.append("\(upstreamStreamsExpected - upstreamStreamsEnded) of \(upstreamStreamsExpected) workers sent no end-of-run: their share is missing")
+        }
+        for s in streamsWithoutEndOfRun {
+            out.append("worker stream \(s.streamID) fell silent without its end-of-run after \(s.recordsReceived) predictions")
+        }
         if decisions != upstreamRecordsSent { out.append("upstream sent \(upstreamRecordsSent) predictions, \(decisions) were decided") }
         if upstreamLosses > 0 { out.append("hops upstream lost \(upstreamLosses)") }
         if malformedInputs + missedInputs > 0 { out.append("\(malformedInputs) malformed and \(missedInputs) missed input messages") }
@@ -68,7 +88,9 @@ public struct TriggerStats: Sendable, Codable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case decisions, kept, dataReduction = "data_reduction", upstreamStreamsEnded = "upstream_streams_ended", upstreamRecordsSent = "upstream_records_sent"
+        case decisions, kept, dataReduction = "data_reduction", upstreamStreamsEnded = "upstream_streams_ended",
+            upstreamStreamsExpected = "upstream_streams_expected", streamsWithoutEndOfRun = "streams_without_end_of_run", upstreamRecordsSent =
+            "upstream_records_sent"
         case upstreamLosses = "upstream_losses", decisionRecordsSent = "decision_records_sent", droppedDecisions = "dropped_decisions"
         case malformedInputs = "malformed_inputs", missedInputs = "missed_inputs", foreignMessages = "foreign_messages", unexpectedMessages =
             "unexpected_messages"
