@@ -83,5 +83,12 @@ struct TestStream: ParsableCommand {
         print(
             "sent \(totals.messages) messages, \(totals.records) records, \(totals.droppedRecords) dropped; end-of-run \(delivered ? "delivered" : "NOT delivered")"
         )
+        if sender.count > 1 {
+            for o in sender.outputTotals {
+                print(
+                    "output \(o.streamID) (\(o.endpoint)): \(o.records) records in \(o.messages) messages; end-of-run \(o.endOfRunDelivered ? "delivered" : "NOT delivered")"
+                )
+            }
+        }
     }
 }

@@ -174,4 +174,67 @@ import ZeroMQ
             #expect(r.status == 64 && r.err.contains(path) && r.err.contains("--model"), "\(command): \(r.status) \(r.err)")
         }
     }
+
+    /// test-stream fanned out over two onpixel-infer workers (it binds, they connect) ->
+    /// trigger-filter -> this test's PULL; SIGKILL to worker 1 while decisions flow. The
+    /// producer passes the dead worker over and ends (its end-of-run to that output reported
+    /// undelivered), worker 0 ends complete, and the trigger ends after its straggler timeout
+    /// naming worker 1's share missing: everything that did arrive is decided, and the missing
+    /// end-of-run reaches the consumer as a missed message, so the run is not called complete.
+    @Test func anInferenceWorkerDyingHasItsShareReportedMissing() throws {
+        let ctx = try Context()
+        var consumer = try StreamReceiver(context: ctx, endpoint: "bind:tcp://127.0.0.1:*", pattern: .push)
+        let statsFile = NSTemporaryDirectory() + "trigger-\(UUID().uuidString).json"
+        defer { try? FileManager.default.removeItem(atPath: statsFile) }
+        let trigger = try StageProcess(
+            "trigger-filter",
+            [
+                "--input", "bind:tcp://127.0.0.1:*", "--output", "connect:" + consumer.endpoint, "--policy", "point-cut", "--straggler-timeout", "2s",
+                "--idle-timeout", "60s", "--stats-json", statsFile,
+            ])
+        let predictions = try trigger.endpoint(after: "predictions from ")
+        let producer = try StageProcess(
+            "smartpix",
+            [
+                "test-stream", "--endpoint", "bind:tcp://127.0.0.1:*", "--endpoint", "bind:tcp://127.0.0.1:*", "--messages", "400", "--batch", "10",
+                "--bits", "4", "--signed", "--slices", "2",
+            ])
+        let outputs = try producer.endpoint(after: "push on ", until: ["\n"]).components(separatedBy: ", ")
+        #expect(outputs.count == 2)
+        let workers = try outputs.map { frames in
+            try StageProcess(
+                "onpixel-infer", ["--input", frames, "--output", "connect:" + predictions, "--min-event-time", "1ms", "--idle-timeout", "60s"])
+        }
+        var killed = false, eor: EndOfRun?
+        while let m = try consumer.next(timeout: .seconds(60)) {
+            if !killed, consumer.stats.records >= 500 {
+                kill(workers[1].process.processIdentifier, SIGKILL)
+                killed = true
+            }
+            if case .endOfRun(let e) = m.payload {
+                eor = e
+                break
+            }
+        }
+        #expect(killed)
+        let e = try #require(eor, "no end-of-run reached the consumer")
+        #expect(producer.wait(timeout: 60) && trigger.wait(timeout: 30) && workers[0].wait(timeout: 30))
+        #expect(workers[0].process.terminationStatus == 0, "\(workers[0].output)")
+        #expect(trigger.process.terminationStatus == 3 && trigger.output.contains("worker stream 1 fell silent"), "\(trigger.output)")
+        // The producer's own account of each output.
+        let lines = producer.output.split(separator: "\n").filter { $0.hasPrefix("output ") }
+        #expect(lines.count == 2 && lines[0].contains("end-of-run delivered") && lines[1].contains("NOT delivered"), "\(producer.output)")
+        func records(_ line: Substring) -> UInt64 {
+            let counts = line.components(separatedBy: "): ").last ?? ""
+            return UInt64(counts.prefix { $0.isNumber }) ?? 0
+        }
+        let sent0 = records(lines[0]), sent1 = records(lines[1])
+        #expect(sent0 + sent1 == 4000)
+        // The trigger decided worker 0's whole share and what came from worker 1 before it died.
+        let t = try JSONDecoder().decode(TriggerStats.self, from: Data(contentsOf: URL(fileURLWithPath: statsFile)))
+        let open = try #require(t.streamsWithoutEndOfRun.first)
+        #expect(t.upstreamStreamsExpected == 2 && t.upstreamStreamsEnded == 1 && t.streamsWithoutEndOfRun.count == 1 && open.streamID == 1)
+        #expect(t.decisions == sent0 + open.recordsReceived && open.recordsReceived <= sent1, "\(t.decisions) decided; sent \(sent0) + \(sent1)")
+        #expect(consumer.stats.records == t.decisions && e.records == t.decisions && e.missedInputs >= 1, "\(e)")
+    }
 }

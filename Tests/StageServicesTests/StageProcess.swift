@@ -31,13 +31,14 @@ final class StageProcess {
 
     var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
 
-    /// The endpoint printed after `label` (e.g. "frames from "), waiting for it to appear.
-    func endpoint(after label: String, timeout: Double = 60) throws -> String {
+    /// The endpoint printed after `label` (e.g. "frames from "), up to a comma or the line's
+    /// end (or only the line's end: `until: "\n"`), waiting for it to appear.
+    func endpoint(after label: String, until ends: Set<Character> = [",", "\n"], timeout: Double = 60) throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if let r = output.range(of: label) {
                 let rest = output[r.upperBound...]
-                if let end = rest.firstIndex(where: { $0 == "," || $0 == "\n" }) { return String(rest[..<end]) }
+                if let end = rest.firstIndex(where: { ends.contains($0) }) { return String(rest[..<end]) }
             }
             usleep(20_000)
         }
