@@ -222,13 +222,9 @@ import ZeroMQ
         #expect(workers[0].process.terminationStatus == 0, "\(workers[0].output)")
         #expect(trigger.process.terminationStatus == 3 && trigger.output.contains("worker stream 1 fell silent"), "\(trigger.output)")
         // The producer's own account of each output.
-        let lines = producer.output.split(separator: "\n").filter { $0.hasPrefix("output ") }
-        #expect(lines.count == 2 && lines[0].contains("end-of-run delivered") && lines[1].contains("NOT delivered"), "\(producer.output)")
-        func records(_ line: Substring) -> UInt64 {
-            let counts = line.components(separatedBy: "): ").last ?? ""
-            return UInt64(counts.prefix { $0.isNumber }) ?? 0
-        }
-        let sent0 = records(lines[0]), sent1 = records(lines[1])
+        let lines = producer.outputLines
+        #expect(lines.count == 2 && lines[0].endOfRunDelivered && !lines[1].endOfRunDelivered, "\(producer.output)")
+        let sent0 = lines.first?.records ?? 0, sent1 = lines.last?.records ?? 0
         #expect(sent0 + sent1 == 4000)
         // The trigger decided worker 0's whole share and what came from worker 1 before it died.
         let t = try JSONDecoder().decode(TriggerStats.self, from: Data(contentsOf: URL(fileURLWithPath: statsFile)))

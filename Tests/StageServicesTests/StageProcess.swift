@@ -45,6 +45,15 @@ final class StageProcess {
         throw StageFailure(description: "\(name) never printed '\(label)': \(output)")
     }
 
+    /// A fanned-out front end's closing lines, one per output: "output N (endpoint): R
+    /// records in M messages; end-of-run delivered" (or "NOT delivered").
+    var outputLines: [(records: UInt64, endOfRunDelivered: Bool)] {
+        output.split(separator: "\n").filter { $0.hasPrefix("output ") }.map { line in
+            let counts = line.components(separatedBy: "): ").last ?? ""
+            return (UInt64(counts.prefix { $0.isNumber }) ?? 0, !line.contains("NOT delivered"))
+        }
+    }
+
     /// Waits for the exit (killing it after `timeout` seconds); true if it exited by itself.
     @discardableResult
     func wait(timeout: Double = 60) -> Bool {
