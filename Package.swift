@@ -22,6 +22,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        // Live metrics: the API (swift-metrics), its Prometheus backend, a small HTTP server.
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         // libzmq from Debian's libzmq3-dev: zmq.h on the default include path, linked by the
@@ -43,11 +47,19 @@ let package = Package(
             dependencies: [
                 "ZeroMQ", "ReadoutProtocol", "OnPixelInference", "ReadoutSim", "TriggerFilter",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]),
+        // The stages' metrics served over HTTP: Prometheus text and the live page.
+        .target(
+            name: "Monitoring",
+            dependencies: [
+                .product(name: "CoreMetrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "FlyingFox", package: "FlyingFox"),
             ]),
         // Figures as SVG files (no dependencies).
         .target(name: "Plots"),
         // Options shared by the executables (sensor conditions).
-        .target(name: "CommandLineSupport", dependencies: ["ReadoutSim", "StageServices", "OnPixelInference", "TriggerFilter", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .target(name: "CommandLineSupport", dependencies: ["ReadoutSim", "StageServices", "Monitoring", "OnPixelInference", "TriggerFilter", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .executableTarget(
             name: "readout-sim",
@@ -83,6 +95,7 @@ let package = Package(
         .testTarget(name: "RandomnessTests", dependencies: ["Randomness"]),
         .testTarget(name: "StageServicesTests", dependencies: ["StageServices", "Randomness", "ReferenceData"]),
         .testTarget(name: "PlotsTests", dependencies: ["Plots"]),
+        .testTarget(name: "MonitoringTests", dependencies: ["Monitoring", "StageServices"]),
         .testTarget(name: "CommandLineSupportTests", dependencies: ["CommandLineSupport"]),
         .testTarget(name: "TriggerFilterTests", dependencies: ["TriggerFilter", "ReadoutProtocol", "Randomness"]),
     ],

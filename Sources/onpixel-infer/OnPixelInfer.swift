@@ -33,6 +33,8 @@ struct OnPixelInfer: ParsableCommand {
             """
     )
 
+    @OptionGroup(title: "Monitoring") var monitoring: MetricsOptions
+
     @Option(help: "Model: a name in models/ (smartpix models lists them) or a model file (docs/model-format.md).")
     var model = ModelCatalog.defaultName
 
@@ -113,6 +115,9 @@ struct OnPixelInfer: ParsableCommand {
             latencyBudget: Quantities.duration(latencyBudget)!, streamID: streamID, idleTimeout: idleTimeout.flatMap(Quantities.duration))
         config.forwardFrames = forwardFrames
         config.minimumEventTime = minEventTime.flatMap(Quantities.duration)
+        let monitor = try monitoring.start("onpixel-infer")
+        defer { monitor?.finish() }
+        config.metrics = monitor?.stage("inference")
         var service: InferenceService
         do {
             service = try InferenceService(model: m, context: context, configuration: config)

@@ -44,6 +44,7 @@ struct ReadoutSimCommand: ParsableCommand {
     var geometry = "type2"
 
     @OptionGroup(title: "Sensor conditions") var conditions: SensorConditionOptions
+    @OptionGroup(title: "Monitoring") var monitoring: MetricsOptions
 
     @Option(help: ArgumentHelp("Time slices sent: 2 (first and last of 20), 20, or a list of slice indices 0-19 such as 0,4,9,19.", valueName: "slices"))
     var slices = "2"
@@ -244,6 +245,9 @@ struct ReadoutSimCommand: ParsableCommand {
         c.maxDuration = duration.flatMap(Quantities.duration)
         c.realtime = realtime
         c.runID = runID
+        let monitor = try monitoring.start("readout-sim")
+        defer { monitor?.finish() }
+        c.metrics = monitor?.stage("front_end")
         let context = try Context()
         let status: (FrontEndStats) -> Void = { s in
             guard interactive else { return }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 import Foundation
 import ReadoutSim
 import StageServices
@@ -26,6 +27,8 @@ struct BenchFrontEnd: ParsableCommand {
     @Option(help: "Bunch crossings in physics mode.")
     var physicsCrossings: UInt64 = 400_000
 
+    @OptionGroup(title: "Monitoring (to measure what it costs)") var monitoring: MetricsOptions
+
     @Flag(help: "Print one JSON object (library_rtf, physics_rtf, library_clusters_per_s, physics_clusters_per_s, runs).")
     var json = false
 
@@ -43,6 +46,9 @@ struct BenchFrontEnd: ParsableCommand {
         var bench = FrontEndBenchmark()
         bench.threads = threads
         bench.crossings = [.library: libraryCrossings, .physics: physicsCrossings]
+        let monitor = try monitoring.start("bench frontend")
+        defer { monitor?.finish() }
+        bench.metrics = monitor?.stage("front_end")
         var runs: [FrontEndBenchmark.Result] = []
         for mode in [FrameSourceSettings.Mode.library, .physics] {
             var settings = FrameSourceSettings()

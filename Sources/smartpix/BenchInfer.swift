@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 import Foundation
 import OnPixelInference
 import Randomness
@@ -38,6 +39,8 @@ struct BenchInfer: ParsableCommand {
     @Option(help: "Seed of the random models and inputs.")
     var seed: UInt64 = 1
 
+    @OptionGroup(title: "Monitoring (to measure what it costs)") var monitoring: MetricsOptions
+
     @Flag(help: "Print one JSON object (int_events_per_s_2slice, int_events_per_s_20slice, float_events_per_s_2slice, ...).")
     var json = false
 
@@ -46,6 +49,10 @@ struct BenchInfer: ParsableCommand {
     }
 
     func run() throws {
+        // The endpoint serves while the engine runs (the engine itself publishes nothing:
+        // this measures what serving and scraping take from the core next to it).
+        let monitor = try monitoring.start("bench infer")
+        defer { monitor?.finish() }
         var rng = SplitMix64(seed: seed)
         let models =
             try model.map { [try ModelFile.load(path: $0)] }

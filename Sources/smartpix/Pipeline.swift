@@ -59,6 +59,7 @@ struct Pipeline: ParsableCommand {
     var minEventTime: String?
 
     @OptionGroup(title: "Trigger policy") var policy: TriggerPolicyOptions
+    @OptionGroup(title: "Monitoring") var monitoring: MetricsOptions
 
     @Flag(help: "Pace the front end to the bunch-crossing clock (latency then counts from each crossing's moment).")
     var realtime = false
@@ -101,6 +102,9 @@ struct Pipeline: ParsableCommand {
         c.minimumEventTime = minEventTime.flatMap(Quantities.duration)
         c.policy = policy.chosen
         c.window = .milliseconds(500)
+        let monitor = try monitoring.start("pipeline")
+        defer { monitor?.finish() }
+        c.metrics = monitor?.backend.factory
         if !json {
             print(
                 "pipeline: \(mode.rawValue) front end (\(settings.simulation.sensor.geometry.name), 40 MHz, occupancy \(settings.occupancy), \(settings.keptSlices.count) slices, 4-bit input code\(realtime ? ", paced" : "")) -> integer network '\(network.name)' (\(workers > 1 ? "\(workers) workers x " : "")\(threads) thread\(threads > 1 ? "s" : "")) -> \(c.policy.name) at \(policy.threshold) GeV -> consumer, over inproc"

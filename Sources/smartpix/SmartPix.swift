@@ -12,7 +12,7 @@ struct SmartPix: ParsableCommand {
             """,
         subcommands: [
             Pipeline.self, Soak.self, Bench.self, TestStream.self, ReadStream.self, InspectRun.self, Infer.self, MakeModel.self, ValidatePhysics.self, Simulate.self,
-            ImportKeras.self, ExportDataset.self, TrainingData.self, Train.self, Evaluate.self, Models.self, Study.self,
+            ImportKeras.self, ExportDataset.self, TrainingData.self, Train.self, Evaluate.self, Models.self, Study.self, Dashboard.self,
         ]
     )
 }

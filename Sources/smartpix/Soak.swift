@@ -40,6 +40,7 @@ struct Soak: ParsableCommand {
     var threads = 1
 
     @OptionGroup(title: "Trigger policy") var policy: TriggerPolicyOptions
+    @OptionGroup(title: "Monitoring") var monitoring: MetricsOptions
 
     @Option(help: ArgumentHelp("Largest lag behind the clock any window may show (units: us, ms, s).", valueName: "duration"))
     var lagBound = "1ms"
@@ -109,6 +110,9 @@ struct Soak: ParsableCommand {
         c.inferenceThreads = threads
         c.policy = policy.chosen
         c.window = Quantities.duration(window)!
+        let monitor = try monitoring.start("soak")
+        defer { monitor?.finish() }
+        c.metrics = monitor?.backend.factory
         printProgress("soak: preparing the \(mode.rawValue) front end ...")
         let source = try FrameSource(settings)
         printProgress("soak: \(duration) paced at 40 MHz, windows of \(window), model '\(network.name)', \(c.policy.name) at \(policy.threshold) GeV")

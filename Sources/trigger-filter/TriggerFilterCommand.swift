@@ -35,6 +35,7 @@ struct TriggerFilterCommand: ParsableCommand {
     var output = "tcp://127.0.0.1:5557"
 
     @OptionGroup var policy: TriggerPolicyOptions
+    @OptionGroup(title: "Monitoring") var monitoring: MetricsOptions
 
     @Option(
         help: ArgumentHelp(
@@ -89,6 +90,9 @@ struct TriggerFilterCommand: ParsableCommand {
         c.upstreamStreams = workers
         c.stragglerTimeout = Quantities.duration(stragglerTimeout)!
         c.idleTimeout = idleTimeout.flatMap(Quantities.duration)
+        let monitor = try monitoring.start("trigger-filter")
+        defer { monitor?.finish() }
+        c.metrics = monitor?.stage("trigger")
         let context = try Context()
         var service: TriggerService
         do { service = try TriggerService(context: context, configuration: c) } catch let e as ZMQError {

@@ -33,3 +33,8 @@ ensure_python_env() {
 ensure_chromium() {
   command -v chromium >/dev/null || apt_install --no-install-recommends chromium fonts-dejavu-core
 }
+
+# Debian's Prometheus server, which the monitoring tests start themselves (never as a service).
+ensure_prometheus() {
+  command -v prometheus >/dev/null || apt_install --no-install-recommends prometheus
+}

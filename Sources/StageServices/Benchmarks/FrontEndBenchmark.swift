@@ -10,6 +10,8 @@ public struct FrontEndBenchmark: Sendable {
     public var crossings: [FrameSourceSettings.Mode: UInt64] = [.library: 40_000_000, .physics: 400_000]
     public var threads = 1
     public var seed: UInt64 = 1
+    /// The front end's live metrics (to measure what publishing them costs).
+    public var metrics: StageMetrics?
 
     public init() {}
 
@@ -31,13 +33,14 @@ public struct FrontEndBenchmark: Sendable {
         let pull = try Socket(context, .pull)
         let endpoint = try transport.bindLocal(pull, name: "smartpix-bench-frontend")
         let limit = crossings[mode] ?? 1_000_000
-        let threads = self.threads
+        let threads = self.threads, metrics = self.metrics
         let outcome = SharedValue<Result?>(nil)
         let producer = WorkerThread(name: "front end") {
             var c = FrontEndService.Configuration()
             c.endpoint = "connect:" + endpoint
             c.maxCrossings = limit
             c.threads = threads
+            c.metrics = metrics
             do {
                 var service = try FrontEndService(source: source, context: context, configuration: c)
                 let stats = try service.run(stop: StopFlag())

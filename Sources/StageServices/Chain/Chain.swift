@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Histogram
 import OnPixelInference
@@ -25,6 +26,9 @@ public enum Chain {
         public var window: Duration = .seconds(1)
         /// A stage that hears nothing for this long ends its run.
         public var idleTimeout: Duration = .seconds(60)
+        /// Where every stage's numbers go live (labels `stage` front_end, inference, trigger,
+        /// consumer, chain; `worker` with several workers); nil: nowhere.
+        public var metrics: (any MetricsFactory)?
         public init() {}
     }
 
@@ -44,6 +48,7 @@ public enum Chain {
         consumer.codeDecoding = .packed  // it counts the kept frames, it does not read their pixels
         let frontEndStats = SharedValue<FrontEndStats?>(nil), inferenceStats = (0..<workers).map { _ in SharedValue<InferenceStats?>(nil) }
         let triggerStats = SharedValue<TriggerStats?>(nil), failure = SharedValue<String?>(nil)
+        let metrics = c.metrics.map { StageMetrics(factory: $0, stage: "consumer") }
         // A stage that fails says why and stops the others through the context.
         @Sendable func fail(_ stage: String, _ error: any Error) {
             failure.value = "\(stage): \(error)"
@@ -58,6 +63,7 @@ public enum Chain {
                 t.policy = c.policy
                 t.idleTimeout = c.idleTimeout
                 t.upstreamStreams = workers
+                t.metrics = metrics?.sibling(stage: "trigger")
                 var service = try TriggerService(context: context, configuration: t)
                 triggerStats.value = try service.run(stop: StopFlag())
             } catch { fail("trigger", error) }
@@ -70,6 +76,7 @@ public enum Chain {
                         streamID: UInt32(w), idleTimeout: c.idleTimeout)
                     i.forwardFrames = true
                     i.minimumEventTime = c.minimumEventTime
+                    i.metrics = metrics?.sibling(stage: "inference", worker: workers > 1 ? w : nil)
                     var service = try InferenceService(model: model, context: context, configuration: i)
                     inferenceStats[w].value = try service.run(stop: StopFlag())
                 } catch { fail("inference \(w)", error) }
@@ -82,6 +89,7 @@ public enum Chain {
                 f.highWaterMark = c.highWaterMark
                 f.origin = origin
                 f.sendLog = sendLog
+                f.metrics = metrics?.sibling(stage: "front_end")
                 var service = try FrontEndService(source: source, context: context, configuration: f)
                 frontEndStats.value = try service.run(stop: stop)
             } catch { fail("front end", error) }
@@ -93,7 +101,7 @@ public enum Chain {
         var window = total
         var report = ChainReport()
         report.latencyFrom = c.frontEnd.realtime ? "crossing" : "send"
-        var windowStart = origin, windowDecided: UInt64 = 0, lastCrossing: UInt64 = 0
+        var windowStart = origin, windowDecided: UInt64 = 0, lastCrossing: UInt64 = 0, received: UInt64 = 0
         func closeWindow(at now: ContinuousClock.Instant) {
             let seconds = (now - windowStart).seconds
             var w = ChainWindow()
@@ -104,6 +112,7 @@ public enum Chain {
             w.latencyUs = LatencySummary(window)
             w.residentBytes = ResidentMemory.bytes ?? 0
             report.windows.append(w)
+            metrics?.publish(window: w, received: received, kept: report.kept, latency: LatencySummary(total))
             onWindow(w)
             window.reset()
             windowDecided = 0
@@ -112,19 +121,21 @@ public enum Chain {
         report.consumer = try consumer.consumeRun(idleTimeout: c.idleTimeout) { m in
             let now = clock.now
             if case .decisions(let d) = m.payload {
-                for r in d.records {
+                for (k, r) in d.records.enumerated() {
                     let from: ContinuousClock.Instant? =
                         c.frontEnd.realtime ? origin + .nanoseconds(Int64(source.time(ofCrossing: r.bunchCrossing))) : sendLog.sent(crossing: r.bunchCrossing)
                     if let from {
                         let ns = UInt64(max((now - from).nanoseconds, 0))
                         _ = total.record(ns)
                         _ = window.record(ns)
+                        if k == 0 { metrics?.sampleLatency(nanoseconds: ns) }
                     }
                     if r.keep { report.kept += 1 }
                     lastCrossing = max(lastCrossing, r.bunchCrossing)
                 }
                 report.keptFramesReceived += UInt64(d.keptFrames?.count ?? 0)
                 windowDecided += UInt64(d.count)
+                received += UInt64(d.count)
             }
             if now - windowStart >= c.window { closeWindow(at: now) }
         }
@@ -166,6 +177,10 @@ public enum Chain {
         shortfalls += t.imbalance.map { "trigger: \($0)" }
         report.shortfalls = shortfalls
         report.complete = shortfalls.isEmpty
+        if let metrics {
+            metrics.publish(window: report.windows.last ?? ChainWindow(), received: report.received, kept: report.kept, latency: report.latencyUs)
+            metrics.sibling(stage: "chain").publish(report)
+        }
         return report
     }
 }

@@ -33,6 +33,9 @@ public struct FrontEndService: ~Copyable {
         public var sendLog: SendLog?
         public var runID: UInt64 = 1
         public var streamID: UInt32 = 0
+        /// Where the stage's numbers go live (published with each progress report and at
+        /// the end; nil: nowhere).
+        public var metrics: StageMetrics?
 
         public init() {}
 
@@ -101,6 +104,7 @@ public struct FrontEndService: ~Copyable {
         sender.interrupt = stop
         sender.deadline = c.maxDuration.map { start + $0 }
         try sender.sendRunStart(RunStart(producer: "readout-sim", configuration: runConfiguration()))
+        c.metrics?.run(c.runID)
 
         let pipeline = ChunkPipeline(source: source, threads: c.threads, limit: chunkLimit)
         defer { pipeline.stop() }
@@ -173,6 +177,7 @@ public struct FrontEndService: ~Copyable {
                 stats.bunchCrossings = crossings
                 fill(&stats)
                 stats.update(wall: (clock.now - start).seconds)
+                c.metrics?.publish(stats)
                 progress(stats)
             }
         }
@@ -185,6 +190,7 @@ public struct FrontEndService: ~Copyable {
         if sender.count > 1 { stats.outputs = sender.outputTotals }
         stats.stopReason = reason
         stats.update(wall: (clock.now - start).seconds)
+        c.metrics?.publish(stats)
         return stats
     }
 
@@ -253,6 +259,7 @@ public struct FrontEndService: ~Copyable {
             if clock.now - lastProgress >= .milliseconds(500) {
                 lastProgress = clock.now
                 stats.update(wall: (clock.now - start).seconds)
+                c.metrics?.publish(stats)
                 progress(stats)
             }
         }
@@ -260,6 +267,7 @@ public struct FrontEndService: ~Copyable {
         try sender.recorder?.finish()
         stats.warnings = report.problems
         stats.update(wall: (clock.now - start).seconds)
+        c.metrics?.publish(stats)
         return stats
     }
 }

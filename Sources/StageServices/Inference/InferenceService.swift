@@ -29,6 +29,9 @@ public struct InferenceService: ~Copyable {
         /// rest): a slower processor emulated without taking CPU from the other stages, so a
         /// test can make inference the chain's bottleneck and measure how workers scale.
         public var minimumEventTime: Duration?
+        /// Where the stage's numbers go live (published with each progress report and at
+        /// the end; nil: nowhere).
+        public var metrics: StageMetrics?
 
         public init(
             input: String = "tcp://127.0.0.1:5555", inputPattern: StreamPattern = .push, output: String = "tcp://127.0.0.1:5556",
@@ -113,6 +116,7 @@ public struct InferenceService: ~Copyable {
             let key = StreamReceiver.StreamKey(runID: m.runID, streamID: m.streamID)
             if upstream == nil, m.kind != .heartbeat {
                 upstream = key
+                stats.runID = key.runID
                 if configuration.streamID == nil { sender.adoptStreamID(key.streamID) }
             }
             switch m.payload {
@@ -154,6 +158,9 @@ public struct InferenceService: ~Copyable {
             if clock.now - lastProgress > .seconds(1) {
                 lastProgress = clock.now
                 stats.update(latency, inputStats, seconds: (clock.now - start).seconds)
+                stats.upstreamRecordsReceived = upstream.flatMap { receiver.accounts[$0] }?.records ?? 0
+                stats.predictionRecordsSent = sender.totals.records
+                configuration.metrics?.publish(stats)
                 progress(stats)
             }
         }
@@ -174,6 +181,7 @@ public struct InferenceService: ~Copyable {
         stats.droppedPredictions = eor.droppedRecords - (up.droppedRecords + lostInTransit + stats.skippedRecords)
         stats.duplicateInputs = receiver.stats.duplicates
         stats.lastMalformedReason = receiver.stats.lastMalformedReason
+        configuration.metrics?.publish(stats)
         return stats
     }
 
@@ -230,6 +238,7 @@ public struct InferenceService: ~Copyable {
         case .failure(let reason):
             stats.skippedRecords += UInt64(b.count)
             stats.lastSkipReason = reason.description
+            stats.skipReasons[reason.description, default: 0] += UInt64(b.count)
             if loggedReasons.insert(reason.description).inserted {
                 log("skipping frames (message \(sequence), \(b.count) records): \(reason.description)")
             }
@@ -263,6 +272,7 @@ public struct InferenceService: ~Copyable {
             if latencies[i] > budget { stats.overBudget += 1 }
         }
         if configuration.forwardFrames { predictions.frames = b }
+        configuration.metrics?.sampleLatency(nanoseconds: latencies[0])
         if let t = configuration.minimumEventTime { pause(until: began + t * n) }
         stats.events += UInt64(n)
         try sender.send(predictions: predictions)

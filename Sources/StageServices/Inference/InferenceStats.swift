@@ -7,6 +7,10 @@ public struct InferenceStats: Sendable, Codable, Equatable {
     public var events: UInt64 = 0
     public var skippedRecords: UInt64 = 0
     public var lastSkipReason: String?
+    /// Skipped records by reason (the reason's text).
+    public var skipReasons: [String: UInt64] = [:]
+    /// The run this stage serves (from its first run-start or data message).
+    public var runID: UInt64?
     public var malformedInputs: UInt64 = 0
     public var missedInputs: UInt64 = 0
     public var unexpectedMessages: UInt64 = 0
@@ -76,6 +80,7 @@ public struct InferenceStats: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case framesMessages = "frames_messages", events, skippedRecords = "skipped_records", lastSkipReason = "last_skip_reason"
+        case skipReasons = "skip_reasons", runID = "run_id"
         case malformedInputs = "malformed_inputs", missedInputs = "missed_inputs", unexpectedMessages = "unexpected_messages"
         case upstreamRecordsSent = "upstream_records_sent", upstreamRecordsReceived = "upstream_records_received"
         case upstreamEndOfRun = "upstream_end_of_run", foreignEndOfRuns = "foreign_end_of_runs", foreignMessages = "foreign_messages"

@@ -24,6 +24,9 @@ public struct TriggerService: ~Copyable {
         /// Once some workers have ended their run, how long the others may stay silent before
         /// the run ends without them (their share then reported missing).
         public var stragglerTimeout: Duration = .seconds(10)
+        /// Where the stage's numbers go live (published with each progress report and at
+        /// the end; nil: nowhere).
+        public var metrics: StageMetrics?
         public init() {}
     }
 
@@ -76,7 +79,10 @@ public struct TriggerService: ~Copyable {
                 continue
             }
             lastInput = clock.now
-            if runID == nil, m.kind != .heartbeat { runID = m.runID }
+            if runID == nil, m.kind != .heartbeat {
+                runID = m.runID
+                stats.runID = m.runID
+            }
             guard m.runID == runID || m.kind == .heartbeat else {
                 stats.foreignMessages += 1
                 continue
@@ -99,6 +105,7 @@ public struct TriggerService: ~Copyable {
                 let d = decider.decide(b)
                 let perEvent = UInt64(max((clock.now - t0).nanoseconds, 0)) / UInt64(max(b.count, 1))
                 _ = latency.record(perEvent, count: UInt64(b.count))
+                configuration.metrics?.sampleLatency(nanoseconds: perEvent)
                 stats.kept += UInt64(d.records.count { $0.keep })
                 stats.decisions += UInt64(b.count)
                 bunchCrossing = max(bunchCrossing, b.bunchCrossings.last ?? 0)
@@ -120,6 +127,10 @@ public struct TriggerService: ~Copyable {
             if clock.now - lastProgress > .seconds(1) {
                 lastProgress = clock.now
                 stats.update(latency, receiver.stats, seconds: (clock.now - start).seconds)
+                stats.decisionRecordsSent = sender.totals.records
+                stats.bytesIn = receiver.stats.bytes
+                stats.bytesOut = sender.bytesSent
+                configuration.metrics?.publish(stats)
                 progress(stats)
             }
         }
@@ -155,6 +166,7 @@ public struct TriggerService: ~Copyable {
         stats.droppedDecisions = eor.droppedRecords - up.droppedRecords
         stats.bytesIn = receiver.stats.bytes
         stats.bytesOut = sender.bytesSent
+        configuration.metrics?.publish(stats)
         return stats
     }
 

@@ -22,6 +22,8 @@ public struct TriggerStats: Sendable, Codable, Equatable {
         }
     }
     public var upstreamRecordsSent: UInt64 = 0
+    /// The run this stage serves (the first it hears from).
+    public var runID: UInt64?
     /// Records lost, malformed or missed above this stage, by the upstream end-of-runs.
     public var upstreamLosses: UInt64 = 0
     public var decisionRecordsSent: UInt64 = 0
@@ -91,6 +93,7 @@ public struct TriggerStats: Sendable, Codable, Equatable {
         case decisions, kept, dataReduction = "data_reduction", upstreamStreamsEnded = "upstream_streams_ended",
             upstreamStreamsExpected = "upstream_streams_expected", streamsWithoutEndOfRun = "streams_without_end_of_run", upstreamRecordsSent =
             "upstream_records_sent"
+        case runID = "run_id"
         case upstreamLosses = "upstream_losses", decisionRecordsSent = "decision_records_sent", droppedDecisions = "dropped_decisions"
         case malformedInputs = "malformed_inputs", missedInputs = "missed_inputs", foreignMessages = "foreign_messages", unexpectedMessages =
             "unexpected_messages"
