@@ -37,15 +37,6 @@ struct Pipeline: ParsableCommand {
     @Option(help: "Bunch crossings to simulate (4,000,000 = 0.1 s of LHC time).")
     var crossings: UInt64 = 4_000_000
 
-    @Option(help: "Front end: library or physics.")
-    var mode: FrameSourceSettings.Mode = .library
-
-    @Option(help: "Model: a name in models/ (smartpix models) or a model file; the front end simulates its geometry and slices.")
-    var model = ModelCatalog.defaultName
-
-    @Option(help: "Inference threads (per worker).")
-    var threads = 1
-
     @Option(
         help: ArgumentHelp(
             "Inference workers, each fed by its own output of the front end.",
@@ -58,6 +49,7 @@ struct Pipeline: ParsableCommand {
             discussion: "Emulates a slower processor: makes inference the bottleneck, to see how --workers scales. Off by default.", valueName: "duration"))
     var minEventTime: String?
 
+    @OptionGroup(title: "Chain") var chain: ChainOptions
     @OptionGroup(title: "Trigger policy") var policy: TriggerPolicyOptions
     @OptionGroup(title: "Monitoring") var monitoring: MetricsOptions
 
@@ -67,37 +59,26 @@ struct Pipeline: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Send truth labels with the frames (the trigger then measures its efficiency).")
     var truth = true
 
-    @Option(
-        help: ArgumentHelp(
-            "Mean clusters per bunch crossing in the region (Poisson).",
-            discussion: "0.04 is the HL-LHC barrel layer at 30 mm (docs/readout-sim.md); lower it to find the rate this machine sustains."))
-    var occupancy = FrameSourceSettings.highLuminosityOccupancy
-
-    @Option(help: "Seed of the simulation.")
-    var seed: UInt64 = 1
-
     @Flag(help: "Print the report as one JSON object.")
     var json = false
 
     func validate() throws {
         guard crossings >= 1, crossings <= 4_000_000_000 else { throw ValidationError("--crossings must be 1 to 4e9, got \(crossings)") }
-        guard (1...64).contains(threads) else { throw ValidationError("--threads must be 1...64, got \(threads)") }
         guard (1...64).contains(workers) else { throw ValidationError("--workers must be 1...64, got \(workers)") }
         if let minEventTime {
             guard let d = Quantities.duration(minEventTime), d > .zero, d <= .seconds(1) else {
                 throw ValidationError("--min-event-time '\(minEventTime)' is not a duration in (0, 1 s] such as 20us")
             }
         }
-        guard occupancy > 0, occupancy <= 1000 else { throw ValidationError("--occupancy must be in (0, 1000] clusters per crossing, got \(occupancy)") }
     }
 
     func run() throws {
         installStopSignals()
-        let (settings, network) = try ChainSetup.prepare(model: model, mode: mode, seed: seed, occupancy: occupancy, truth: truth)
+        let (settings, network) = try chain.prepare(truth: truth)
         var c = Chain.Configuration()
         c.frontEnd.maxCrossings = crossings
         c.frontEnd.realtime = realtime
-        c.inferenceThreads = threads
+        c.inferenceThreads = chain.threads
         c.inferenceWorkers = workers
         c.minimumEventTime = minEventTime.flatMap(Quantities.duration)
         c.policy = policy.chosen
@@ -107,10 +88,10 @@ struct Pipeline: ParsableCommand {
         c.metrics = monitor?.backend.factory
         if !json {
             print(
-                "pipeline: \(mode.rawValue) front end (\(settings.simulation.sensor.geometry.name), 40 MHz, occupancy \(settings.occupancy), \(settings.keptSlices.count) slices, 4-bit input code\(realtime ? ", paced" : "")) -> integer network '\(network.name)' (\(workers > 1 ? "\(workers) workers x " : "")\(threads) thread\(threads > 1 ? "s" : "")) -> \(c.policy.name) at \(policy.threshold) GeV -> consumer, over inproc"
+                "pipeline: \(chain.mode.rawValue) front end (\(settings.simulation.sensor.geometry.name), 40 MHz, occupancy \(settings.occupancy), \(settings.keptSlices.count) slices, 4-bit input code\(realtime ? ", paced" : "")) -> integer network '\(network.name)' (\(workers > 1 ? "\(workers) workers x " : "")\(chain.threads) thread\(chain.threads > 1 ? "s" : "")) -> \(c.policy.name) at \(policy.threshold) GeV -> consumer, over inproc"
             )
         }
-        printProgress("pipeline: preparing the \(mode.rawValue) front end ...")
+        printProgress("pipeline: preparing the \(chain.mode.rawValue) front end ...")
         let source = try FrameSource(settings)
         let status = StatusLine()
         let report = try Chain.run(source: source, model: network, configuration: c, stop: processStopFlag) { w in
@@ -129,30 +110,8 @@ struct Pipeline: ParsableCommand {
     }
 }
 
-/// What pipeline and soak share: the front end set up for the model, and the report.
+/// What pipeline and soak share: the report.
 enum ChainSetup {
-    /// The front end for `model`: its geometry (from its name) and slices, its input code.
-    static func prepare(model: String, mode: FrameSourceSettings.Mode, seed: UInt64, occupancy: Double, truth: Bool) throws -> (
-        FrameSourceSettings, QuantizedModel
-    ) {
-        var network = try ModelCatalog.load(model, flag: "--model").model
-        var settings = FrameSourceSettings()
-        settings.mode = mode
-        settings.seed = seed
-        settings.includeTruth = truth
-        settings.occupancy = occupancy
-        if let g = ModelCatalog.geometry(ofName: network.name) { settings.simulation.sensor = try Sensor(geometry: .named(g)) }
-        guard let slices = TimeSlices.network(channels: network.architecture.slices) else {
-            throw ValidationError("--model: the network takes \(network.architecture.slices) slices; the front end sends 2 or 20")
-        }
-        settings.keptSlices = slices
-        // The front end emits the network's input code with the model's constants.
-        let encoding = try network.inputEncoding ?? settings.fittedInputEncoding()
-        network.inputEncoding = encoding
-        settings.frontEnd.adc = .networkInput(encoding)
-        return (settings, network)
-    }
-
     static func printReport(_ r: ChainReport, command: String) {
         let f = r.frontEnd, i = r.inference, t = r.trigger
         if f.stopReason == "signal" { print("\(command): stopped by a signal after \(f.bunchCrossings) crossings") }

@@ -30,15 +30,7 @@ struct Soak: ParsableCommand {
     @Option(help: ArgumentHelp("Reporting window (units: ms, s, m).", valueName: "duration"))
     var window = "10s"
 
-    @Option(help: "Front end: library or physics.")
-    var mode: FrameSourceSettings.Mode = .library
-
-    @Option(help: "Model: a name in models/ or a model file.")
-    var model = ModelCatalog.defaultName
-
-    @Option(help: "Inference threads.")
-    var threads = 1
-
+    @OptionGroup(title: "Chain") var chain: ChainOptions
     @OptionGroup(title: "Trigger policy") var policy: TriggerPolicyOptions
     @OptionGroup(title: "Monitoring") var monitoring: MetricsOptions
 
@@ -50,15 +42,6 @@ struct Soak: ParsableCommand {
 
     @Option(help: ArgumentHelp("The p99 end-to-end latency the run should keep (units: us, ms).", valueName: "duration"))
     var latencyGoal = "100us"
-
-    @Option(
-        help: ArgumentHelp(
-            "Mean clusters per bunch crossing in the region (Poisson).",
-            discussion: "0.04 is the HL-LHC barrel layer at 30 mm (docs/readout-sim.md); lower it to find the rate this machine sustains."))
-    var occupancy = FrameSourceSettings.highLuminosityOccupancy
-
-    @Option(help: "Seed of the simulation.")
-    var seed: UInt64 = 1
 
     @Flag(help: "Print the report (with every window) as one JSON object.")
     var json = false
@@ -76,8 +59,6 @@ struct Soak: ParsableCommand {
             throw ValidationError("--window \(window) is longer than --duration \(duration)")
         }
         guard memoryGrowth >= 0, memoryGrowth.isFinite else { throw ValidationError("--memory-growth must be a non-negative fraction, got \(memoryGrowth)") }
-        guard (1...64).contains(threads) else { throw ValidationError("--threads must be 1...64, got \(threads)") }
-        guard occupancy > 0, occupancy <= 1000 else { throw ValidationError("--occupancy must be in (0, 1000] clusters per crossing, got \(occupancy)") }
         try OutputPath.check(plot, flag: "--plot")
     }
 
@@ -103,17 +84,17 @@ struct Soak: ParsableCommand {
 
     func run() throws {
         installStopSignals()
-        let (settings, network) = try ChainSetup.prepare(model: model, mode: mode, seed: seed, occupancy: occupancy, truth: false)
+        let (settings, network) = try chain.prepare(truth: false)
         var c = Chain.Configuration()
         c.frontEnd.realtime = true
         c.frontEnd.maxDuration = Quantities.duration(duration)!
-        c.inferenceThreads = threads
+        c.inferenceThreads = chain.threads
         c.policy = policy.chosen
         c.window = Quantities.duration(window)!
         let monitor = try monitoring.start("soak")
         defer { monitor?.finish() }
         c.metrics = monitor?.backend.factory
-        printProgress("soak: preparing the \(mode.rawValue) front end ...")
+        printProgress("soak: preparing the \(chain.mode.rawValue) front end ...")
         let source = try FrameSource(settings)
         printProgress("soak: \(duration) paced at 40 MHz, windows of \(window), model '\(network.name)', \(c.policy.name) at \(policy.threshold) GeV")
         let report = try Chain.run(source: source, model: network, configuration: c, stop: processStopFlag) { w in

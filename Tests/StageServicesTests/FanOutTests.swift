@@ -98,26 +98,13 @@ import ZeroMQ
     /// missing and counted in the end-of-run downstream.
     @Test(arguments: [false, true])
     func theTriggerWaitsForEveryWorkerAndNamesASilentOne(silent: Bool) throws {
-        let ctx = try Context()
-        let name = UUID().uuidString
-        var c = TriggerService.Configuration()
-        c.input = "bind:inproc://p-\(name)"
-        c.output = "connect:inproc://d-\(name)"
-        c.upstreamStreams = 1
-        c.idleTimeout = .seconds(30)
-        c.stragglerTimeout = .milliseconds(500)
-        var decisions = try StreamReceiver(context: ctx, endpoint: "bind:inproc://d-\(name)", pattern: .push)
-        let result = SharedValue<TriggerStats?>(nil)
-        let config = c
-        let ready = DispatchSemaphore(value: 0)
-        let service = WorkerThread(name: "trigger") {
-            var s = try! TriggerService(context: ctx, configuration: config)
-            ready.signal()
-            result.value = try! s.run(stop: StopFlag())
+        let trigger = try TriggerUnderTest { c in
+            c.upstreamStreams = 1
+            c.stragglerTimeout = .milliseconds(500)
         }
-        ready.wait()
-        var w0 = try StreamSender(context: ctx, endpoint: "connect:inproc://p-\(name)", pattern: .push, runID: 3, streamID: 0)
-        var w1 = try StreamSender(context: ctx, endpoint: "connect:inproc://p-\(name)", pattern: .push, runID: 3, streamID: 1)
+        let ctx = trigger.context
+        var w0 = try StreamSender(context: ctx, endpoint: trigger.input, pattern: .push, runID: 3, streamID: 0)
+        var w1 = try StreamSender(context: ctx, endpoint: trigger.input, pattern: .push, runID: 3, streamID: 1)
         let start = RunStart(producer: "onpixel-infer", configuration: RunConfiguration(fanOut: 2))
         try w0.sendRunStart(start)
         try w1.sendRunStart(start)
@@ -137,15 +124,14 @@ import ZeroMQ
         try w1.send(predictions: batch(7))
         if !silent { _ = try w1.sendEndOfRun(bunchCrossing: 80) }
         var received: UInt64 = 0, eor: EndOfRun?
-        while let m = try decisions.next(timeout: .seconds(30)) {
+        while let m = try trigger.decisions.next(timeout: .seconds(30)) {
             if case .decisions(let d) = m.payload { received += UInt64(d.count) }
             if case .endOfRun(let e) = m.payload {
                 eor = e
                 break
             }
         }
-        service.join()
-        let s = try #require(result.value)
+        let s = try #require(trigger.finish())
         let e = try #require(eor)
         #expect(s.decisions == 70 && received == 70 && s.upstreamStreamsExpected == 2)
         if silent {

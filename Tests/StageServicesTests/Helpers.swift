@@ -27,3 +27,43 @@ func startProducer(_ body: @escaping @Sendable (_ ready: (String) -> Void) -> Vo
     bound.wait()
     return (thread, endpoint.value)
 }
+
+/// A trigger service on its own thread: the test pushes predictions to `input` over inproc
+/// and reads the decisions from `decisions`; `finish` waits for the run's end.
+final class TriggerUnderTest {
+    let context: Context
+    let configuration: TriggerService.Configuration
+    let input: String
+    var decisions: StreamReceiver
+    private let result = SharedValue<TriggerStats?>(nil)
+    private let thread: WorkerThread
+
+    /// `configure` sets what the test varies; the endpoints and a 30 s idle timeout are set here.
+    init(_ configure: (inout TriggerService.Configuration) -> Void) throws {
+        let context = try Context()
+        let name = UUID().uuidString
+        var c = TriggerService.Configuration()
+        c.input = "bind:inproc://p-\(name)"
+        c.output = "connect:inproc://d-\(name)"
+        c.idleTimeout = .seconds(30)
+        configure(&c)
+        decisions = try StreamReceiver(context: context, endpoint: "bind:inproc://d-\(name)", pattern: .push)
+        let config = c, result = result
+        let ready = DispatchSemaphore(value: 0)
+        thread = WorkerThread(name: "trigger") {
+            var s = try! TriggerService(context: context, configuration: config)
+            ready.signal()
+            result.value = try! s.run(stop: StopFlag())
+        }
+        ready.wait()
+        self.context = context
+        configuration = c
+        input = "connect:inproc://p-\(name)"
+    }
+
+    /// The run's statistics, once the service has ended.
+    func finish() -> TriggerStats? {
+        thread.join()
+        return result.value
+    }
+}

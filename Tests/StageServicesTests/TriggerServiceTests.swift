@@ -12,30 +12,17 @@ import ZeroMQ
     /// prediction is decided exactly once, attributable to its cluster, decided as the
     /// library decides it, and the totals balance exactly.
     @Test func twoWorkersInterleavedAreDecidedCompletely() throws {
-        let ctx = try Context()
-        let name = UUID().uuidString
-        var c = TriggerService.Configuration()
-        c.input = "bind:inproc://p-\(name)"
-        c.output = "connect:inproc://d-\(name)"
-        c.upstreamStreams = 2
-        c.idleTimeout = .seconds(30)
-        c.policy = .uncertaintyAware(threshold: 0.2, confidence: 0.8)
-        var decisions = try StreamReceiver(context: ctx, endpoint: "bind:inproc://d-\(name)", pattern: .push)
-        let result = SharedValue<TriggerStats?>(nil)
-        let config = c
-        let ready = DispatchSemaphore(value: 0)
-        let service = WorkerThread(name: "trigger") {
-            var s = try! TriggerService(context: ctx, configuration: config)
-            ready.signal()
-            result.value = try! s.run(stop: StopFlag())
+        let trigger = try TriggerUnderTest { c in
+            c.upstreamStreams = 2
+            c.policy = .uncertaintyAware(threshold: 0.2, confidence: 0.8)
         }
-        ready.wait()
+        let ctx = trigger.context
         var rng = SplitMix64(seed: 21)
         var sent: [UInt64: [Float]] = [:]  // bunch crossing -> outputs
         var yLocal: [UInt64: Float] = [:]
         // Senders are not copyable: two of them by name.
-        var w0 = try StreamSender(context: ctx, endpoint: "connect:inproc://p-\(name)", pattern: .push, runID: 9, streamID: 0)
-        var w1 = try StreamSender(context: ctx, endpoint: "connect:inproc://p-\(name)", pattern: .push, runID: 9, streamID: 1)
+        var w0 = try StreamSender(context: ctx, endpoint: trigger.input, pattern: .push, runID: 9, streamID: 0)
+        var w1 = try StreamSender(context: ctx, endpoint: trigger.input, pattern: .push, runID: 9, streamID: 1)
         try w0.sendRunStart(RunStart(producer: "onpixel-infer"))
         try w1.sendRunStart(RunStart(producer: "onpixel-infer"))
         for m in 0..<20 {
@@ -53,9 +40,9 @@ import ZeroMQ
         }
         _ = try w0.sendEndOfRun(bunchCrossing: 1000)
         _ = try w1.sendEndOfRun(bunchCrossing: 1000)
-        let decider = try TriggerDecider(policy: config.policy)
+        let decider = try TriggerDecider(policy: trigger.configuration.policy)
         var seen = Set<UInt64>(), wrong = 0, eor: EndOfRun?
-        while let m = try decisions.next(timeout: .seconds(30)) {
+        while let m = try trigger.decisions.next(timeout: .seconds(30)) {
             if case .endOfRun(let e) = m.payload {
                 eor = e
                 break
@@ -70,8 +57,7 @@ import ZeroMQ
                 }
             }
         }
-        service.join()
-        let s = try #require(result.value)
+        let s = try #require(trigger.finish())
         #expect(seen.count == 1000 && wrong == 0)
         #expect(s.decisions == 1000 && s.upstreamRecordsSent == 1000 && s.upstreamStreamsEnded == 2 && s.imbalance.isEmpty, "\(s.imbalance)")
         #expect(s.kept + UInt64((s.dataReduction * 1000).rounded()) == 1000)
@@ -81,25 +67,12 @@ import ZeroMQ
     /// Predictions that carry their frames: the decisions carry exactly the kept ones, and
     /// the byte reduction is the cluster reduction (every frame has the same size).
     @Test func keptFramesAreForwardedWithTheirDecisions() throws {
-        let ctx = try Context()
-        let name = UUID().uuidString
-        var c = TriggerService.Configuration()
-        c.input = "bind:inproc://p-\(name)"
-        c.output = "connect:inproc://d-\(name)"
-        c.idleTimeout = .seconds(30)
-        c.policy = .pointCut(threshold: 0.5)
-        var decisions = try StreamReceiver(context: ctx, endpoint: "bind:inproc://d-\(name)", pattern: .push)
-        let result = SharedValue<TriggerStats?>(nil)
-        let config = c
-        let ready = DispatchSemaphore(value: 0)
-        let service = WorkerThread(name: "trigger") {
-            var s = try! TriggerService(context: ctx, configuration: config)
-            ready.signal()
-            result.value = try! s.run(stop: StopFlag())
+        let trigger = try TriggerUnderTest { c in
+            c.policy = .pointCut(threshold: 0.5)
         }
-        ready.wait()
+        let ctx = trigger.context
         var rng = SplitMix64(seed: 5)
-        var w = try StreamSender(context: ctx, endpoint: "connect:inproc://p-\(name)", pattern: .push, runID: 3)
+        var w = try StreamSender(context: ctx, endpoint: trigger.input, pattern: .push, runID: 3)
         try w.sendRunStart(RunStart(producer: "onpixel-infer"))
         let shape = FrameShape(rows: 13, columns: 21, slices: 2)
         for m in 0..<5 {
@@ -120,7 +93,7 @@ import ZeroMQ
         }
         _ = try w.sendEndOfRun(bunchCrossing: 200)
         var kept = 0, mismatched = 0
-        while let m = try decisions.next(timeout: .seconds(30)) {
+        while let m = try trigger.decisions.next(timeout: .seconds(30)) {
             if case .endOfRun = m.payload { break }
             guard case .decisions(let d) = m.payload, let k = d.keptFrames else { continue }
             let keptRecords = d.records.filter(\.keep)
@@ -134,8 +107,7 @@ import ZeroMQ
                 }
             }
         }
-        service.join()
-        let s = try #require(result.value)
+        let s = try #require(trigger.finish())
         #expect(kept > 20 && kept < 180 && mismatched == 0)
         #expect(s.framesIn == 200 && s.framesForwarded == UInt64(kept) && s.imbalance.isEmpty, "\(s.imbalance)")
         let perRecord = UInt64(32 + 273 + 4 * TruthLabel.count)
