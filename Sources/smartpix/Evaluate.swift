@@ -20,15 +20,28 @@ struct Evaluate: ParsableCommand {
             overall and binned in |cotBeta| and in pT; sparsity is the fraction of weights whose \
             code is 0 in the integer model, per layer and overall. --json prints one object: \
             residual_sigma and pull_sigma (keys x, y, cot_alpha, cot_beta; x and y in um), \
-            residual_mean, sparsity, layer_sparsity, events, model.
+            residual_mean, sparsity, layer_sparsity, events, model. --dataset DIR evaluates on a \
+            dataset in smart-pixels-ml's parquet layout instead (recon3D_<tag>.parquet and \
+            labels_<tag>.parquet, docs/interop.md): its induced charge goes through the same \
+            front end (noise, thresholds, the model's input code), its labels are the truth.
             """
     )
 
     @Option(help: "Model: a name in models/ (smartpix models) or a model file.")
     var model: String
 
-    @Option(help: "Test clusters to simulate.")
-    var events = 100_000
+    @Option(help: "Test clusters to simulate (default 100000); with --dataset, at most this many of the dataset's.")
+    var events: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "Evaluate on a dataset in smart-pixels-ml's parquet layout instead of a simulated sample.",
+            discussion: "A folder with recon3D_<tag>.parquet and labels_<tag>.parquet (all tags, or --tag); 20 slices, or the model's count.",
+            valueName: "folder"))
+    var dataset: String?
+
+    @Option(help: "With --dataset: only this tag's files.")
+    var tag: String?
 
     @Option(help: "Seed of the test sample (training data uses 1-3 by default).")
     var seed: UInt64 = 7
@@ -43,26 +56,46 @@ struct Evaluate: ParsableCommand {
     var report: String?
 
     func validate() throws {
-        guard (100...10_000_000).contains(events) else { throw ValidationError("--events must be 100 to 10000000, got \(events)") }
+        if let events, !(100...10_000_000).contains(events) { throw ValidationError("--events must be 100 to 10000000, got \(events)") }
+        if let dataset {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: dataset, isDirectory: &isFolder), isFolder.boolValue else {
+                throw ValidationError("--dataset \(dataset): no such folder")
+            }
+            if geometry != nil { throw ValidationError("--geometry chooses a simulated sample; a --dataset has its own") }
+        } else if tag != nil {
+            throw ValidationError("--tag needs --dataset")
+        }
         if let report { try OutputPath.checkFolder(report, flag: "--report") }
     }
 
     func run() throws {
         let (path, m) = try ModelCatalog.load(model, flag: "--model")
         guard let encoding = m.inputEncoding else { throw ValidationError("--model \(path): the model file has no input encoding constants") }
-        let g = geometry ?? ModelCatalog.geometry(ofName: m.name) ?? "type2"
-        var settings = try TrainingData.settings(geometry: g, slices: m.architecture.slices, seed: seed, encoding: encoding)
-        settings.seed = seed
-        let set = try TrainingSet.make(settings, count: events)
-        let result = try ModelEvaluation.run(m, inputs: set.inputs, truth: set.truth, count: set.count)
+        let g: String, description: String
+        let inputs: [Int8], truth: [Float], count: Int
+        if let dataset {
+            let d = try DatasetInputs.load(dataset, tag: tag, limit: events, model: m, encoding: encoding, seed: seed)
+            (inputs, truth, count) = (d.inputs, d.truth, d.count)
+            g = "dataset"
+            description = "\(count) clusters of \(dataset) (\(d.tags)) through the front end (seed \(seed)), integer engine"
+        } else {
+            g = geometry ?? ModelCatalog.geometry(ofName: m.name) ?? "type2"
+            var settings = try TrainingData.settings(geometry: g, slices: m.architecture.slices, seed: seed, encoding: encoding)
+            settings.seed = seed
+            let set = try TrainingSet.make(settings, count: events ?? 100_000)
+            (inputs, truth, count) = (set.inputs, set.truth, set.count)
+            description = "\(count) simulated \(g) clusters (seed \(seed)), integer engine"
+        }
+        let result = try ModelEvaluation.run(m, inputs: inputs, truth: truth, count: count)
         if let report {
-            try EvaluationReport.write(result, model: m.name, description: "\(events) simulated \(g) clusters (seed \(seed)), integer engine", to: report)
+            try EvaluationReport.write(result, model: m.name, description: description, to: report)
         }
         if json {
             try printJSON(EvaluationSummary(result, model: m.name, geometry: g))
             return
         }
-        print("\(m.name) on \(events) simulated \(g) clusters (seed \(seed)), integer engine")
+        print("\(m.name) on \(description)")
         print(EvaluationSummary.table(result))
     }
 }

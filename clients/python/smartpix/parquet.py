@@ -4,9 +4,14 @@ recon3D_<tag>.parquet with the charge of every slice in columns '0' ... str(slic
 recon2D_<tag>.parquet with the last slice in columns '0' ... '272'; labels_<tag>.parquet
 with the 13 truth labels by name.
 
-Usage (what `smartpix export-dataset` runs):
+Usage (what `smartpix export-dataset` and `smartpix evaluate --dataset` run):
     python -m smartpix.parquet CHARGE.npy LABELS.npy OUT_DIR TAG
+    python -m smartpix.parquet --read DATASET_DIR OUT_DIR [--tag TAG] [--limit N]
+The second form reads every recon3D_<tag>.parquet with its labels_<tag>.parquet (or the one
+tag) and writes OUT_DIR/charge.npy (N, slices, 13, 21) and OUT_DIR/labels.npy (N, 13, in the
+order of LABEL_NAMES), float32; it prints the tags and cluster counts read.
 """
+import glob
 import os
 import sys
 
@@ -47,7 +52,70 @@ def write(charge: np.ndarray, labels: np.ndarray, out_dir: str, tag: str) -> lis
     return paths
 
 
+def read(folder: str, tag=None, limit=None):
+    """The clusters of a dataset folder: (charge (N, slices, 13, 21), labels (N, 13), [(tag, n)])."""
+    import pandas as pd
+
+    if not os.path.isdir(folder):
+        raise ValueError(f"{folder}: no such folder")
+    tags = [tag] if tag else sorted(os.path.basename(p)[len("recon3D_"):-len(".parquet")]
+                                    for p in glob.glob(os.path.join(folder, "recon3D_*.parquet")))
+    if not tags:
+        raise ValueError(f"{folder}: no recon3D_<tag>.parquet (smart-pixels-ml's layout)")
+    charges, labels, counts = [], [], []
+    for t in tags:
+        recon, truth = (os.path.join(folder, f"{name}_{t}.parquet") for name in ("recon3D", "labels"))
+        for path in (recon, truth):
+            if not os.path.isfile(path):
+                raise ValueError(f"{path}: missing (every recon3D_<tag> needs its labels_<tag>)")
+        c = pd.read_parquet(recon)
+        width = c.shape[1]
+        if width % 273 or [str(i) for i in range(width)] != list(c.columns):
+            raise ValueError(f"{recon}: columns are not '0' ... 'N*273-1' (13 x 21 pixels per slice)")
+        lab = pd.read_parquet(truth)
+        missing = [n for n in LABEL_NAMES if n not in lab.columns]
+        if missing:
+            raise ValueError(f"{truth}: no column {', '.join(missing)}")
+        if len(lab) != len(c):
+            raise ValueError(f"{recon} has {len(c)} clusters, {truth} {len(lab)}")
+        charges.append(c.to_numpy(np.float32).reshape(len(c), width // 273, 13, 21))
+        labels.append(lab[LABEL_NAMES].to_numpy(np.float32))
+        counts.append((t, len(c)))
+        if limit and sum(n for _, n in counts) >= limit:
+            break
+    if len({a.shape[1] for a in charges}) != 1:
+        raise ValueError(f"{folder}: the tags have different slice counts")
+    charge, label = np.concatenate(charges), np.concatenate(labels)
+    if limit:
+        charge, label = charge[:limit], label[:limit]
+    if not np.all(np.isfinite(charge)) or not np.all(np.isfinite(label)):
+        raise ValueError(f"{folder}: charge or labels hold NaN or infinity")
+    return charge, label, counts
+
+
+def read_main(argv):
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m smartpix.parquet --read")
+    parser.add_argument("dataset")
+    parser.add_argument("out")
+    parser.add_argument("--tag")
+    parser.add_argument("--limit", type=int)
+    a = parser.parse_args(argv)
+    try:
+        charge, labels, counts = read(a.dataset, a.tag, a.limit)
+        np.save(os.path.join(a.out, "charge.npy"), np.ascontiguousarray(charge))
+        np.save(os.path.join(a.out, "labels.npy"), np.ascontiguousarray(labels))
+    except (OSError, ValueError) as e:
+        print(f"{e}", file=sys.stderr)
+        return 4
+    print(" ".join(f"{t}:{n}" for t, n in counts))
+    return 0
+
+
 def main(argv):
+    if len(argv) > 1 and argv[1] == "--read":
+        return read_main(argv[2:])
     if len(argv) != 5:
         print("usage: python -m smartpix.parquet CHARGE.npy LABELS.npy OUT_DIR TAG", file=sys.stderr)
         return 2

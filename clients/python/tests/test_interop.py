@@ -264,3 +264,31 @@ def test_a_failed_export_leaves_no_parquet_file(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         parquet.write(np.zeros((3, 20, 13, 21), np.float32), np.zeros((3, 13), np.float32), str(tmp_path), "t")
     assert len(calls) == 2 and os.listdir(tmp_path) == []
+
+
+def test_evaluate_on_a_dataset_in_the_smart_pixels_ml_layout(tmp_path):
+    """A parquet dataset (here exported from the simulator) evaluated through the chain's front
+    end gives the resolution the model's own record gives on 100,000 simulated clusters: the
+    same physics, so the sigmas agree within what 2,000 clusters resolve (their statistical
+    error is a few per cent; 15 % leaves room for the tails)."""
+    code, out, err = run(["export-dataset", "--events", "2000", "--out", str(tmp_path), "--tag", "a", "--seed", "11"])
+    assert code == 0, err
+    code, out, err = run(["evaluate", "--model", "type2-2slice", "--dataset", str(tmp_path), "--json"])
+    assert code == 0, err
+    got = json.loads(out)
+    record = json.load(open(os.path.join(ROOT, "models", "type2-2slice.record.json")))["evaluation"]
+    assert got["events"] == 2000
+    for q in ("x", "y", "cot_alpha", "cot_beta"):
+        assert got["residual_sigma"][q] == pytest.approx(record["residual_sigma"][q], rel=0.15), q
+        assert 0.85 <= got["pull_sigma"][q] <= 1.15, q
+    # --events takes the first clusters only.
+    code, out, err = run(["evaluate", "--model", "type2-2slice", "--dataset", str(tmp_path), "--events", "500", "--json"])
+    assert code == 0 and json.loads(out)["events"] == 500, err
+    # What is wrong with a dataset is said with the file.
+    os.remove(tmp_path / "labels_a.parquet")
+    code, out, err = run(["evaluate", "--model", "type2-2slice", "--dataset", str(tmp_path)])
+    assert code != 0 and "labels_a.parquet" in err and "missing" in err, err
+    code, out, err = run(["evaluate", "--model", "type2-2slice", "--dataset", str(tmp_path / "nothing")])
+    assert code == 64 and "--dataset" in err, err
+    code, out, err = run(["evaluate", "--model", "type2-2slice", "--tag", "a"])
+    assert code == 64 and "--tag needs --dataset" in err, err
