@@ -13,6 +13,7 @@ extension StageMetrics {
         gauge("simulated_seconds", s.simulatedSeconds)
         gauge("wall_seconds", s.wallSeconds)
         gauge("clusters_per_second", s.clustersPerS)
+        gauge("megabytes_per_second", s.megabytesPerS)
         gauge("end_of_run_delivered", s.endOfRunDelivered ? 1 : 0)
         for o in s.outputs {
             let output = [("output", String(o.streamID))]
@@ -32,6 +33,8 @@ extension StageMetrics {
         count("malformed_messages_total", s.malformedInputs)
         count("dropped_records_total", s.droppedPredictions)
         count("over_budget_total", s.overBudget)
+        count("duplicate_messages_total", s.duplicateInputs)
+        count("foreign_messages_total", s.foreignMessages + s.foreignEndOfRuns)
         count("skipped_records_total", s.skippedRecords)
         for (reason, n) in s.skipReasons { count("skipped_records_by_reason_total", n, [("reason", reason)]) }
         gauge("clusters_per_second", s.eventsPerS)
@@ -52,6 +55,10 @@ extension StageMetrics {
         count("missed_messages_total", s.missedInputs)
         count("malformed_messages_total", s.malformedInputs)
         count("dropped_records_total", s.droppedDecisions)
+        count("foreign_messages_total", s.foreignMessages)
+        count("frames_in_total", s.framesIn)
+        count("frames_forwarded_total", s.framesForwarded)
+        count("upstream_records_announced_total", s.upstreamRecordsSent)
         count("truth_above_total", s.truthAbove)
         count("truth_above_kept_total", s.truthAboveKept)
         gauge("data_reduction", s.dataReduction)
@@ -59,6 +66,7 @@ extension StageMetrics {
         if let e = s.efficiency { gauge("efficiency", e) }
         gauge("clusters_per_second", s.decisionsPerS)
         gauge("upstream_streams_ended", Double(s.upstreamStreamsEnded))
+        gauge("upstream_streams_expected", Double(s.upstreamStreamsExpected))
         gauge("end_of_run_delivered", s.endOfRunDelivered ? 1 : 0)
         latencyGauges(p50: s.latencyP50Ns, p99: s.latencyP99Ns, p999: nil, max: s.latencyMaxNs)
         residentMemory()
