@@ -16,8 +16,9 @@ public final class MetricsServer: Sendable {
     public enum Content: Sendable {
         /// This process's metrics.
         case stage(MetricsBackend)
-        /// Other processes' `/metrics` endpoints, gathered on one page.
-        case dashboard([URL])
+        /// Other processes' `/metrics` endpoints, gathered on one page; a stage that does not
+        /// answer within `timeout` seconds is reported unreachable.
+        case dashboard([URL], timeout: Double = 2)
     }
 
     /// `host:port` it listens on (the port chosen by the system when 0 was asked for).
@@ -94,16 +95,16 @@ public final class MetricsServer: Sendable {
                 HTTPResponse(statusCode: .ok, headers: [.contentType: "application/json"], body: history?.json() ?? Data("[]".utf8))
             }
             await server.appendRoute("GET /") { _ in page(LivePage.html(sources: [.init(name: "this process", metrics: "metrics", history: "history")])) }
-        case .dashboard(let urls):
+        case .dashboard(let urls, let timeout):
             await server.appendRoute("GET /") { _ in
                 page(
                     LivePage.html(
                         sources: urls.indices.map { .init(name: urls[$0].absoluteString, metrics: "stage/\($0)/metrics", history: "stage/\($0)/history") }))
             }
             for (i, url) in urls.enumerated() {
-                await server.appendRoute(HTTPRoute("GET /stage/\(i)/metrics")) { _ in await fetch(url) }
+                await server.appendRoute(HTTPRoute("GET /stage/\(i)/metrics")) { _ in await fetch(url, timeout: timeout) }
                 let history = url.deletingLastPathComponent().appendingPathComponent("history")
-                await server.appendRoute(HTTPRoute("GET /stage/\(i)/history")) { _ in await fetch(history) }
+                await server.appendRoute(HTTPRoute("GET /stage/\(i)/history")) { _ in await fetch(history, timeout: timeout) }
             }
         }
     }
@@ -115,9 +116,9 @@ public final class MetricsServer: Sendable {
     }
 
     /// A stage's metrics for the dashboard's page; 502 with the reason when it cannot be reached.
-    private static func fetch(_ url: URL) async -> HTTPResponse {
+    private static func fetch(_ url: URL, timeout: Double) async -> HTTPResponse {
         var request = URLRequest(url: url)
-        request.timeoutInterval = 2
+        request.timeoutInterval = timeout
         do {
             let (data, response) = try await URLSession.shared.data(for: request)
             let status = (response as? HTTPURLResponse)?.statusCode ?? 0

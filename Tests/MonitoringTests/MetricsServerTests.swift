@@ -9,6 +9,8 @@ import Testing
 #endif
 
 /// Stages' statistics through swift-metrics into a Prometheus registry, served over HTTP.
+/// (The servers run on the test process's concurrency pool, which the parallel suite's
+/// blocking tests can hold for many seconds: waits here are generous, never timed.)
 @Suite struct MetricsServerTests {
     /// The value of `name{labels}` in a Prometheus text exposition.
     static func value(_ text: String, _ name: String, _ labels: String) -> Double? {
@@ -81,7 +83,7 @@ import Testing
 
         let gone = URL(string: "http://127.0.0.1:1/metrics")!
         let dashboard = try await MetricsServer.start(
-            host: "127.0.0.1", port: 0, content: .dashboard([URL(string: "http://\(stage.address)/metrics")!, gone]))
+            host: "127.0.0.1", port: 0, content: .dashboard([URL(string: "http://\(stage.address)/metrics")!, gone], timeout: 120))
 
         let (metrics, _) = try await URLSession.shared.data(from: URL(string: "http://\(dashboard.address)/stage/0/metrics")!)
         #expect(Self.value(String(decoding: metrics, as: UTF8.self), "smartpix_kept_total", #"stage="trigger""#) == 9)
