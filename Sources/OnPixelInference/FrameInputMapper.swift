@@ -3,20 +3,26 @@ import ReadoutProtocol
 /// Turns front-end frames into network inputs: picks the model's time slices, reorders the
 /// pixels from the wire's slice-major order to Keras's NHWC, and takes either the front
 /// end's signed input codes as they are or encodes float charge with the model's constants.
+/// A flash-input model (`FlashInput`) takes the front end's 2-bit flash codes, or the charge
+/// put through its thresholds, each code k as input code 2k.
 public struct FrameInputMapper: Sendable {
     public let architecture: ModelArchitecture
     public let encoding: InputEncoding?
+    public let flash: FlashInput?
 
     /// How one batch's records map to inputs.
     public struct Plan: Sendable, Equatable {
         /// Frame slice feeding each model channel.
         public let slices: [Int]
         public let useCodes: Bool
+        /// Input code per wire code: 1, or `FlashInput.inputStep` for flash codes.
+        public var codeStep: Int8 = 1
     }
 
     public init(model: QuantizedModel) {
         architecture = model.architecture
         encoding = model.inputEncoding
+        flash = model.flashInput
     }
 
     /// The slices (0-19) the model's channels were trained on (`TimeSlices`).
@@ -53,6 +59,12 @@ public struct FrameInputMapper: Sendable {
         case .success(let p): slices = p
         case .failure(let e): return .failure(e)
         }
+        if flash != nil {
+            if let f = b.codeFormat, !f.signed, f.bits == 2 { return .success(Plan(slices: slices, useCodes: true, codeStep: FlashInput.inputStep)) }
+            if b.hasCharge { return .success(Plan(slices: slices, useCodes: false)) }
+            let what = b.codeFormat.map { "\($0) codes" } ?? "no codes"
+            return .failure(ModelError("frames carry \(what)\(b.hasCharge ? " and charge" : ", no charge"): the model takes 2-bit flash-ADC codes, or charge"))
+        }
         if let f = b.codeFormat, f.signed, case .bits(let q) = a.types.input, f.bits == q.bits {
             return .success(Plan(slices: slices, useCodes: true))
         }
@@ -75,7 +87,18 @@ public struct FrameInputMapper: Sendable {
                 for (channel, k) in plan.slices.enumerated() {
                     precondition(base + (k + 1) * perSlice <= codes.count, "record \(i) slice \(k) beyond the batch's codes")
                     let src = codes.baseAddress! + base + k * perSlice
-                    for p in 0..<perSlice { o[p &* C &+ channel] = Int8(truncatingIfNeeded: src[p]) }
+                    if plan.codeStep == 1 {
+                        for p in 0..<perSlice { o[p &* C &+ channel] = Int8(truncatingIfNeeded: src[p]) }
+                    } else {
+                        for p in 0..<perSlice { o[p &* C &+ channel] = Int8(truncatingIfNeeded: src[p]) &* plan.codeStep }
+                    }
+                }
+            }
+        } else if let flash {
+            b.charge.withUnsafeBufferPointer { charge in
+                for (channel, k) in plan.slices.enumerated() {
+                    let src = base + k * perSlice
+                    for p in 0..<perSlice { out[p * C + channel] = flash.code(charge[src + p]) &* FlashInput.inputStep }
                 }
             }
         } else {

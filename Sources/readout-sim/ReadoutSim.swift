@@ -84,7 +84,7 @@ struct ReadoutSimCommand: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Network input code: the constants of this model (a name in models/ or a model file), so that onpixel-infer --model MODEL takes the frames as trained.",
+            "The model's own input (a name in models/ or a model file), so that onpixel-infer --model MODEL takes the frames as trained: with --adc network its input code's constants, with --adc flash a flash-input model's learned thresholds.",
             valueName: "model"))
     var encodingFrom: String?
 
@@ -178,7 +178,9 @@ struct ReadoutSimCommand: ParsableCommand {
         }
         if (encodingMean == nil) != (encodingStd == nil) { throw ValidationError("--encoding-mean and --encoding-std go together") }
         if encodingFrom != nil, encodingMean != nil { throw ValidationError("--encoding-from and --encoding-mean/--encoding-std exclude each other") }
-        if encodingFrom != nil, adc != .network { throw ValidationError("--encoding-from needs --adc network") }
+        if encodingFrom != nil, adc != .network, adc != .flash {
+            throw ValidationError("--encoding-from needs --adc network (or flash, for a flash-input model)")
+        }
         if let s = encodingStd, !(s > 0) { throw ValidationError("--encoding-std must be positive, got \(s)") }
         if let replay, !FileManager.default.fileExists(atPath: replay) { throw ValidationError("--replay \(replay): no such file") }
         try FanOutEndpoints.check(endpoint, pattern: pattern, record: record)
@@ -293,9 +295,18 @@ struct ReadoutSimCommand: ParsableCommand {
             settings.includeCharge = charge
             settings.seed = seed
             var encoding: InputEncoding? = nil
+            // A flash-input model's learned thresholds replace --flash-thresholds.
+            var modelFlash: FlashInput? = nil
+            if let encodingFrom, adc == .flash {
+                let (path, m) = try ModelCatalog.load(encodingFrom, flag: "--encoding-from")
+                guard let f = m.flashInput else { throw ValidationError("--encoding-from \(path): the model takes the network input code: give --adc network") }
+                modelFlash = f
+                note("flash thresholds of \(m.name): \(f.thresholds.map { String(format: "%.1f", $0) }.joined(separator: ", ")) e")
+            }
             if adc == .network {
                 if let encodingFrom {
                     let (path, m) = try ModelCatalog.load(encodingFrom, flag: "--encoding-from")
+                    if m.flashInput != nil { throw ValidationError("--encoding-from \(path): the model takes 2-bit flash codes: give --adc flash") }
                     guard let e = m.inputEncoding else { throw ValidationError("--encoding-from \(path): the model file has no input-encoding constants") }
                     encoding = e
                 } else {
@@ -304,6 +315,7 @@ struct ReadoutSimCommand: ParsableCommand {
                 note(String(format: "network input code: mean %.4f, std %.4f", encoding!.mean, encoding!.std))
             }
             settings.frontEnd = try frontEndSettings(encoding: encoding)
+            if let modelFlash { settings.frontEnd.adc = .flash(thresholds: modelFlash.thresholds) }
             if mode == .library { note("simulating the cluster library (\(settings.libraryGrid.entries) clusters, all cores) ...") }
             let source: FrameSource
             do {

@@ -42,10 +42,10 @@ struct ChainOptions: ParsableArguments {
             throw ValidationError("--model: the network takes \(network.architecture.slices) slices; the front end sends 2 or 20")
         }
         settings.keptSlices = slices
-        // The front end emits the network's input code with the model's constants.
-        let encoding = try network.inputEncoding ?? settings.fittedInputEncoding()
-        network.inputEncoding = encoding
-        settings.frontEnd.adc = .networkInput(encoding)
+        // The front end emits the network's input: its flash codes, or its input code with the
+        // model's constants (fitted here for a model without them).
+        if network.frontEndADC == nil { network.inputEncoding = try settings.fittedInputEncoding() }
+        settings.frontEnd.adc = network.frontEndADC!
         return (settings, network)
     }
 }

@@ -18,7 +18,7 @@ struct DatasetInputs {
     /// (tag, clusters) read.
     var tags: String
 
-    static func load(_ folder: String, tag: String?, limit: Int?, model: QuantizedModel, encoding: InputEncoding, seed: UInt64) throws -> DatasetInputs {
+    static func load(_ folder: String, tag: String?, limit: Int?, model: QuantizedModel, adc: ADC, seed: UInt64) throws -> DatasetInputs {
         let scratch = try PrivateTemporaryFolder(prefix: "smartpix-dataset")
         defer { scratch.remove() }
         var arguments = ["--read", folder, scratch.url.path]
@@ -47,13 +47,15 @@ struct DatasetInputs {
         }
         guard n > 0 else { throw ValidationError("--dataset \(folder): no clusters") }
         var settings = FrontEndSettings()
-        settings.adc = .networkInput(encoding)
+        settings.adc = adc
         let frontEnd: FrontEnd
         do { frontEnd = try FrontEnd(settings: settings, rows: a.rows, columns: a.columns, slices: slices, seed: seed) } catch {
             throw ValidationError("--dataset: \(error)")
         }
         let values = try charge.float32(), pixels = a.rows * a.columns, frame = slices * pixels
         var rng = SplitMix64(seed: seed)
+        // Flash codes k enter the network as input code 2k (`FlashInput`).
+        let step: Int8 = model.flashInput == nil ? 1 : FlashInput.inputStep
         var inputs = [Int8](), codes = [Int16](repeating: 0, count: frame)
         inputs.reserveCapacity(n * pixels * a.slices)
         for c in 0..<n {
@@ -61,7 +63,7 @@ struct DatasetInputs {
             frontEnd.digitize(&q, codes: &codes, rng: &rng)
             // Frame order (slice, row, column) to the network's NHWC (row, column, slice).
             for p in 0..<pixels {
-                for k in use { inputs.append(Int8(truncatingIfNeeded: codes[k * pixels + p])) }
+                for k in use { inputs.append(Int8(truncatingIfNeeded: codes[k * pixels + p]) &* step) }
             }
         }
         return DatasetInputs(

@@ -71,17 +71,17 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         let (path, m) = try ModelCatalog.load(model, flag: "--model")
-        guard let encoding = m.inputEncoding else { throw ValidationError("--model \(path): the model file has no input encoding constants") }
+        guard let adc = m.frontEndADC else { throw ValidationError("--model \(path): the model file has no input encoding constants") }
         let g: String, description: String
         let inputs: [Int8], truth: [Float], count: Int
         if let dataset {
-            let d = try DatasetInputs.load(dataset, tag: tag, limit: events, model: m, encoding: encoding, seed: seed)
+            let d = try DatasetInputs.load(dataset, tag: tag, limit: events, model: m, adc: adc, seed: seed)
             (inputs, truth, count) = (d.inputs, d.truth, d.count)
             g = "dataset"
             description = "\(count) clusters of \(dataset) (\(d.tags)) through the front end (seed \(seed)), integer engine"
         } else {
             g = geometry ?? ModelCatalog.geometry(ofName: m.name) ?? "type2"
-            var settings = try TrainingData.settings(geometry: g, slices: m.architecture.slices, seed: seed, encoding: encoding)
+            var settings = try TrainingData.settings(geometry: g, slices: m.architecture.slices, seed: seed, adc: adc)
             settings.seed = seed
             let set = try TrainingSet.make(settings, count: events ?? 100_000)
             (inputs, truth, count) = (set.inputs, set.truth, set.count)

@@ -14,9 +14,10 @@ enum SimulatedInputs {
         settings.seed = seed
         settings.occupancy = 1
         settings.keptSlices = TimeSlices.network(channels: a.slices) ?? Array(0..<a.slices)
-        settings.frontEnd.adc = .networkInput(try model.inputEncoding ?? settings.fittedInputEncoding())
+        settings.frontEnd.adc = try model.frontEndADC ?? .networkInput(settings.fittedInputEncoding())
         let source = try FrameSource(settings)
         let pixels = a.rows * a.columns
+        let step: Int8 = model.flashInput == nil ? 1 : FlashInput.inputStep
         var inputs: [Int8] = []
         var chunk = 0
         while inputs.count < count * a.inputCount {
@@ -27,7 +28,7 @@ enum SimulatedInputs {
                 let frame = c.codes[(r * pixels * a.slices)..<((r + 1) * pixels * a.slices)]
                 let base = frame.startIndex
                 for p in 0..<pixels {
-                    for k in 0..<a.slices { inputs.append(Int8(truncatingIfNeeded: frame[base + k * pixels + p])) }
+                    for k in 0..<a.slices { inputs.append(Int8(truncatingIfNeeded: frame[base + k * pixels + p]) &* step) }
                 }
             }
         }

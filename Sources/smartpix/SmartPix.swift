@@ -11,7 +11,8 @@ struct SmartPix: ParsableCommand {
             (pipeline), benchmarks, and stream tools for checking a consumer or a producer.
             """,
         subcommands: [
-            Pipeline.self, Soak.self, Bench.self, TestStream.self, ReadStream.self, InspectRun.self, Infer.self, MakeModel.self, ValidatePhysics.self, Simulate.self,
+            Pipeline.self, Soak.self, Bench.self, TestStream.self, ReadStream.self, InspectRun.self, Infer.self, MakeModel.self, ValidatePhysics.self,
+            Simulate.self,
             ImportKeras.self, ExportDataset.self, TrainingData.self, Train.self, Evaluate.self, Models.self, Study.self, Dashboard.self,
         ]
     )

@@ -178,9 +178,9 @@ struct Study: ParsableCommand {
     /// The model's estimates and the truth on a fresh sample.
     func sample(_ name: String) throws -> TriggerStudy {
         let (path, m) = try ModelCatalog.load(name, flag: "--model")
-        guard let encoding = m.inputEncoding else { throw ValidationError("--model \(path): the model file has no input encoding constants") }
+        guard let adc = m.frontEndADC else { throw ValidationError("--model \(path): the model file has no input encoding constants") }
         let g = ModelCatalog.geometry(ofName: m.name) ?? "type2"
-        let settings = try TrainingData.settings(geometry: g, slices: m.architecture.slices, seed: seed, encoding: encoding)
+        let settings = try TrainingData.settings(geometry: g, slices: m.architecture.slices, seed: seed, adc: adc)
         let set = try TrainingSet.make(settings, count: events)
         let engine = try IntegerEngine(m)
         let accumulators = engine.evaluateBatch(set.inputs, count: set.count, threads: 2)

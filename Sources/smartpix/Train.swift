@@ -97,7 +97,7 @@ struct Train: ParsableCommand {
             manifest = try JSONDecoder().decode(TrainingManifest.self, from: Data(contentsOf: URL(fileURLWithPath: data + "/manifest.json")))
         } else {
             printProgress("train: simulating \(events) training clusters (\(geometry), \(slices) slices) ...")
-            manifest = try TrainingData.write(geometry: geometry, slices: slices, events: events, seed: seed, to: folder)
+            manifest = try TrainingData.write(geometry: geometry, slices: slices, events: events, seed: seed, input: sample.input, to: folder)
         }
         // 2. Training (the helper's progress goes to stderr as it comes).
         var arguments = [
@@ -105,16 +105,34 @@ struct Train: ParsableCommand {
             "--sparsity", sparsity.rawValue, "--patience", "\(patience)",
         ]
         if sparsity == .mdmm { arguments += ["--target", "\(target)"] }
+        // A folder written with --input flash trains a flash network; asking for one needs such a folder.
+        let flash = manifest.input == .flash
+        if sample.input == .flash, !flash {
+            throw ValidationError("--data \(folder): no measured charge for --input flash (write it with training-data --input flash)")
+        }
+        if flash { arguments += ["--input", "flash"] }
         let output = try PythonHelper.run("smartpix.train", arguments, purpose: "training \(name)", echo: true)
         guard let last = String(decoding: output, as: UTF8.self).split(separator: "\n").last,
             var summary = try? JSONDecoder().decode([String: JSONNumberOrString].self, from: Data(last.utf8))
         else { throw PythonHelper.Failure(description: "training \(name): the trainer printed no summary") }
         if case .string(let w) = summary["weights"] { summary["weights"] = .string(Self.withoutFolders(w)) }
         // 3. The model file, through the importer.
-        let report = try ImportKeras.importModel(weights: prefix + ".h5", slices: manifest.slices, name: name, encoding: manifest.inputEncoding)
+        var report = try ImportKeras.importModel(weights: prefix + ".h5", slices: manifest.slices, name: name, encoding: manifest.inputEncoding)
+        var test = try TrainingSet.read(from: folder, name: "test")
+        if flash {
+            // The learned thresholds go into the model file; the test set's inputs are its
+            // measured charge through them.
+            guard case .string(let text) = summary["flash_thresholds_e"] else {
+                throw PythonHelper.Failure(description: "training \(name): the trainer gave no flash thresholds")
+            }
+            let f = FlashInput(thresholds: text.split(separator: ",").compactMap { Double($0) })
+            if let problem = f.problem { throw PythonHelper.Failure(description: "training \(name): \(problem)") }
+            report.model.flashInput = f
+            report.model.inputEncoding = nil
+            test.inputs = try TrainingSet.readCharge(from: folder, name: "test").map { f.code($0) &* FlashInput.inputStep }
+        }
         try OutputPath.write(try ModelFile.encode(report.model), to: prefix + ".json", flag: "--out")
         let wall = (ContinuousClock.now - start).seconds
-        let test = try TrainingSet.read(from: folder, name: "test")
         let evaluation = try ModelEvaluation.run(report.model, inputs: test.inputs, truth: test.truth, count: test.count)
         let record = Record(
             name: name, command: ["smartpix"] + CommandLine.arguments.dropFirst().map(Self.withoutFolders), geometry: manifest.geometry,

@@ -11,8 +11,12 @@ import Synchronization
 /// evaluation: physics mode, the layer's track spectrum, the front end's default noise and
 /// thresholds, and the network's 4-bit input code, exactly what readout-sim publishes.
 struct TrainingSet {
-    /// `count x rows x columns x slices` input codes (NHWC, -8...7): value = code / 8.
+    /// `count x rows x columns x slices` input codes (NHWC, -8...7): value = code / 8. With a
+    /// flash ADC, 2k for flash code k (`FlashInput`).
     var inputs: [Int8]
+    /// With `includeCharge`: the measured charge (noise added, zero-suppressed), electrons,
+    /// in the same NHWC order.
+    var charge: [Float] = []
     /// `count x 13` truth labels in `TruthLabel` order.
     var truth: [Float]
     var count: Int
@@ -27,6 +31,7 @@ struct TrainingSet {
         let pixels = source.shape.rows * source.shape.columns, slices = source.shape.slices
         let perChunk = max(settings.occupancy * Double(FrameSource.chunkCrossings), 1)
         var set = TrainingSet(inputs: [], truth: [], count: 0)
+        let step: Int8 = if case .flash = settings.frontEnd.adc { FlashInput.inputStep } else { 1 }
         set.inputs.reserveCapacity(count * pixels * slices)
         var next = 0
         while set.count < count {
@@ -46,7 +51,12 @@ struct TrainingSet {
                     let base = r * pixels * slices
                     c.codes.withUnsafeBufferPointer { codes in
                         for p in 0..<pixels {
-                            for k in 0..<slices { set.inputs.append(Int8(truncatingIfNeeded: codes[base + k * pixels + p])) }
+                            for k in 0..<slices { set.inputs.append(Int8(truncatingIfNeeded: codes[base + k * pixels + p]) &* step) }
+                        }
+                    }
+                    if settings.includeCharge {
+                        for p in 0..<pixels {
+                            for k in 0..<slices { set.charge.append(c.charge[base + k * pixels + p]) }
                         }
                     }
                     set.truth += c.truth[(r * TruthLabel.count)..<((r + 1) * TruthLabel.count)]
@@ -56,6 +66,13 @@ struct TrainingSet {
             progress?(set.count)
         }
         return set
+    }
+
+    /// NAME-charge.npy of `folder`, flat.
+    static func readCharge(from folder: String, name: String) throws -> [Float] {
+        let path = folder + "/\(name)-charge.npy"
+        guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("\(path): cannot read") }
+        do { return try NumPyArray(npy: data, name: path).float32() } catch { throw ValidationError("\(error)") }
     }
 
     /// Reads what `write` wrote; the error names the file.
@@ -72,10 +89,14 @@ struct TrainingSet {
         return TrainingSet(inputs: try inputs.int8(), truth: try labels.float32(), count: inputs.shape[0])
     }
 
-    /// Writes NAME-inputs.npy (int8) and NAME-labels.npy (float32) into `folder`.
+    /// Writes NAME-inputs.npy (int8) and NAME-labels.npy (float32) into `folder`, and
+    /// NAME-charge.npy (float32) when the set has charge.
     func write(to folder: String, name: String, rows: Int, columns: Int, slices: Int) throws {
         let inputs = NumPyArray(int8: self.inputs, shape: [count, rows, columns, slices])
         try WholeFile.write(inputs.npy, to: folder + "/\(name)-inputs.npy")
+        if !charge.isEmpty {
+            try WholeFile.write(NumPyArray(float32: charge, shape: [count, rows, columns, slices]).npy, to: folder + "/\(name)-charge.npy")
+        }
         try WholeFile.write(NumPyArray(float32: truth, shape: [count, TruthLabel.count]).npy, to: folder + "/\(name)-labels.npy")
     }
 }
@@ -94,9 +115,12 @@ struct TrainingManifest: Codable {
     var inputEncoding: InputEncoding
     var labelColumns: [String]
     var parts: [Part]
+    /// "flash" when the sets also hold the measured charge (NAME-charge.npy) for a network
+    /// that learns its flash-ADC thresholds; nil otherwise.
+    var input: NetworkInputKind?
 
     enum CodingKeys: String, CodingKey {
-        case geometry, slices, frontEnd = "front_end", inputEncoding = "input_encoding", labelColumns = "label_columns", parts
+        case geometry, slices, frontEnd = "front_end", inputEncoding = "input_encoding", labelColumns = "label_columns", parts, input
     }
 }
 
@@ -128,20 +152,20 @@ struct TrainingData: ParsableCommand {
     func run() throws {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let s = sample
-        let manifest = try Self.write(geometry: s.geometry, slices: s.slices, events: s.events, seed: s.seed, to: out)
+        let manifest = try Self.write(geometry: s.geometry, slices: s.slices, events: s.events, seed: s.seed, input: s.input, to: out)
         print("wrote \(out): \(manifest.parts.map { "\($0.name) \($0.clusters)" }.joined(separator: ", ")) clusters, \(s.geometry), \(s.slices) slices")
     }
 
     /// The front end's settings for a geometry and slice count, with the input code's
     /// constants given or fitted on simulated clusters of the geometry.
-    static func settings(geometry: String, slices: Int, seed: UInt64, encoding: InputEncoding? = nil) throws -> FrameSourceSettings {
+    static func settings(geometry: String, slices: Int, seed: UInt64, adc: ADC? = nil) throws -> FrameSourceSettings {
         var s = FrameSourceSettings()
         s.mode = .physics
         s.occupancy = 1
         s.seed = seed
         s.simulation.sensor = try Sensor(geometry: .named(geometry))
         s.keptSlices = TimeSlices.network(channels: slices)!
-        s.frontEnd.adc = .networkInput(try encoding ?? frontEndEncoding(s))
+        s.frontEnd.adc = try adc ?? .networkInput(frontEndEncoding(s))
         return s
     }
 
@@ -168,8 +192,9 @@ struct TrainingData: ParsableCommand {
         return e
     }
 
-    static func write(geometry: String, slices: Int, events: Int, seed: UInt64, to folder: String) throws -> TrainingManifest {
-        let base = try settings(geometry: geometry, slices: slices, seed: seed)
+    static func write(geometry: String, slices: Int, events: Int, seed: UInt64, input: NetworkInputKind, to folder: String) throws -> TrainingManifest {
+        var base = try settings(geometry: geometry, slices: slices, seed: seed)
+        base.includeCharge = input == .flash
         guard case .networkInput(let encoding) = base.frontEnd.adc else { fatalError("the ADC was set above") }
         var parts: [TrainingManifest.Part] = []
         for (i, (name, n)) in [("train", events), ("validation", max(events / 10, 100)), ("test", max(events / 10, 100))].enumerated() {
@@ -184,13 +209,16 @@ struct TrainingData: ParsableCommand {
         }
         let manifest = TrainingManifest(
             geometry: geometry, slices: slices, frontEnd: base.runDescription(batch: 0), inputEncoding: encoding,
-            labelColumns: TruthLabel.allCases.map(\.name), parts: parts)
+            labelColumns: TruthLabel.allCases.map(\.name), parts: parts, input: input == .flash ? .flash : nil)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         try WholeFile.write(encoder.encode(manifest), to: folder + "/manifest.json")
         return manifest
     }
 }
+
+/// The network's input: the 4-bit network code, or 2-bit flash codes with learned thresholds.
+enum NetworkInputKind: String, ExpressibleByArgument, CaseIterable, Codable { case network, flash }
 
 /// What the training data is: shared by training-data and train.
 struct TrainingSampleOptions: ParsableArguments {
@@ -205,6 +233,14 @@ struct TrainingSampleOptions: ParsableArguments {
 
     @Option(help: "Seed of the training set (validation SEED + 1, test SEED + 2); train also seeds its weights with it.")
     var seed: UInt64 = 1
+
+    @Option(
+        help: ArgumentHelp(
+            "What the network takes: network (the 4-bit input code) or flash (the chip's 2-bit flash-ADC codes, thresholds learned in training).",
+            discussion:
+                "flash also writes the measured charge of every cluster (NAME-charge.npy, float32, 4 bytes per pixel and slice), from which train learns the thresholds."
+        ))
+    var input: NetworkInputKind = .network
 
     func validate() throws {
         guard TimeSlices.network(channels: slices) != nil else { throw ValidationError("--slices must be 2 or 20, got \(slices)") }

@@ -38,10 +38,11 @@ public enum ModelFile {
         var types: [String: QuantizerDoc]
         var tensors: [String: TensorDoc]
         var inputEncoding: InputEncoding?
+        var flashInput: FlashInput?
         var labelScales: [Double]
 
         enum CodingKeys: String, CodingKey {
-            case format, version, name, architecture, types, tensors, inputEncoding = "input_encoding", labelScales = "label_scales"
+            case format, version, name, architecture, types, tensors, inputEncoding = "input_encoding", flashInput = "flash_input", labelScales = "label_scales"
         }
     }
 
@@ -96,7 +97,7 @@ public enum ModelFile {
             architecture: ArchitectureDoc(
                 rows: a.rows, columns: a.columns, slices: a.slices, filters: a.filters, kernel: a.kernel, pool: a.pool, hidden: a.hidden, outputs: a.outputs),
             types: Dictionary(uniqueKeysWithValues: typeKeys.map { ($0.0, doc(t[keyPath: $0.1])) }),
-            tensors: tensors, inputEncoding: m.inputEncoding, labelScales: m.labelScales)
+            tensors: tensors, inputEncoding: m.inputEncoding, flashInput: m.flashInput, labelScales: m.labelScales)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         return try encoder.encode(document)
@@ -147,7 +148,7 @@ public enum ModelFile {
             ["depthwise_kernel", "pointwise_kernel", "separable_bias", "conv_kernel", "conv_bias"]
                 + (0..<dense.count).flatMap { ["dense_\($0)_kernel", "dense_\($0)_bias"] })
         guard extra.isEmpty else { throw ModelError("tensors \(extra.sorted()) do not belong to this architecture") }
-        let model = QuantizedModel(
+        var model = QuantizedModel(
             name: d.name, architecture: a,
             depthwise: try tensor("depthwise_kernel", shape: [a.kernel, a.kernel, a.slices, 1], types.depthwise),
             pointwise: try tensor("pointwise_kernel", shape: [1, 1, a.slices, a.filters], types.pointwise),
@@ -155,6 +156,10 @@ public enum ModelFile {
             convKernel: try tensor("conv_kernel", shape: [1, 1, a.filters, a.filters], types.convKernel),
             convBias: try tensor("conv_bias", shape: [a.filters], types.convBias),
             dense: dense, inputEncoding: d.inputEncoding, labelScales: d.labelScales)
+        if let f = d.flashInput {
+            if let problem = f.problem { throw ModelError("flash_input: \(problem)") }
+            model.flashInput = f
+        }
         try model.validate()
         return model
     }

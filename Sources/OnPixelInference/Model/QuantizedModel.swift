@@ -29,6 +29,8 @@ public struct QuantizedModel: Sendable, Equatable {
     public var dense: [Dense]
     /// How charge becomes an input code; nil when the front end already sends the codes.
     public var inputEncoding: InputEncoding?
+    /// Set when the network takes 2-bit flash-ADC codes instead of the 4-bit network code.
+    public var flashInput: FlashInput?
     /// Label scaling of the outputs' means: x/75 um, y/18.75 um, cotAlpha/8, cotBeta/0.5.
     public var labelScales: [Double]
 

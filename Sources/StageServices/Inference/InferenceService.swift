@@ -202,6 +202,9 @@ public struct InferenceService: ~Copyable {
         }
         carriedSlices = f.sliceIndices
         if case .failure(let e) = mapper.sliceSelection(carried: f.sliceIndices) { note("frames will be skipped: \(e)") }
+        if let ours = model.flashInput, f.adc.kind == "flash", let theirs = f.adc.flashThresholdsE, theirs != ours.thresholds {
+            note("the front end's flash thresholds \(theirs) e are not the model's \(ours.thresholds) e: predictions will be biased")
+        }
         if f.adc.kind == "network", let theirs = f.adc.inputEncoding, let ours = model.inputEncoding, !theirs.agrees(with: ours) {
             note(
                 "the front end's input code (mean \(theirs.mean), std \(theirs.std)) is not the model's (mean \(ours.mean), std \(ours.std)): predictions will be biased"

@@ -13,9 +13,14 @@ modified differential method of multipliers: descent on the weights, ascent on t
 multiplier, a damping term; the seed counted |w| < 1e-3 instead, which Adam's steps of about
 the learning rate keep crossing).
 
+With `--input flash` the network takes the chip's 2-bit flash-ADC codes instead, with the
+three ADC thresholds learned with the weights (arXiv:2602.15946): the data's measured charge
+(NAME-charge.npy) goes through `FlashADC`, hard codes forward and a soft step's gradient
+backward; the summary gives the learned thresholds.
+
 Usage (what `smartpix train` runs):
     python -m smartpix.train --data DIR --out PREFIX [--epochs 40 --batch 1024 --learning-rate 1e-3
-        --seed 1 --sparsity none|l1l2|mdmm --target 0.7 --patience 6]
+        --seed 1 --sparsity none|l1l2|mdmm --target 0.7 --patience 6 --input network|flash]
 The learning rate halves after --decay-patience epochs without a better validation loss;
 training stops after --patience. Writes PREFIX.h5 (Keras weights, the best epoch), PREFIX-log.csv (one row per epoch) and
 prints a JSON summary as its last line on stdout; a progress line per epoch on stderr.
@@ -34,10 +39,11 @@ TARGETS = {"x-midplane": 12, "y-midplane": 11, "cotAlpha": 9, "cotBeta": 10}
 TARGET_ORDER = ["x-midplane", "y-midplane", "cotAlpha", "cotBeta"]
 
 
-def load_set(folder, name):
+def load_set(folder, name, what="inputs"):
     """Input codes (int8, NHWC; the network sees code / 8, made batch by batch so that 20-slice
-    sets fit in memory) and scaled targets."""
-    x = np.load(os.path.join(folder, f"{name}-inputs.npy"))
+    sets fit in memory), or with what="charge" the measured charge (float32, NHWC, electrons),
+    and scaled targets."""
+    x = np.load(os.path.join(folder, f"{name}-{what}.npy"))
     truth = np.load(os.path.join(folder, f"{name}-labels.npy"), mmap_mode="r")
     y = np.stack([truth[:, TARGETS[t]] for t in TARGET_ORDER], axis=1).astype(np.float32) / LABEL_SCALES
     return x, y
@@ -45,6 +51,40 @@ def load_set(folder, name):
 
 def network_input(codes):
     return codes.astype(np.float32) / 8.0
+
+
+def flash_adc_layer(thresholds=(400.0, 1600.0, 2400.0), width=100.0, unit=100.0):
+    """A 2-bit flash ADC whose three thresholds are trained: forward, the hard code k (how
+    many thresholds the charge reaches, as the chip and the Swift front end compute it);
+    backward, the gradient of sum sigmoid((q - t) / width) (straight through), which reaches
+    the thresholds. Thresholds are kept increasing (t2 = t1 + softplus, ...) and learned in
+    units of 100 e. The output is the network input k / 4, input code 2k."""
+    import tensorflow as tf
+
+    def inverse_softplus(v):
+        return float(np.log(np.expm1(v)))
+
+    class FlashADC(tf.keras.layers.Layer):
+        def build(self, input_shape):
+            t = np.array(thresholds) / unit
+            self.raw = self.add_weight(name="thresholds", shape=(3,), trainable=True,
+                                       initializer=tf.constant_initializer([t[0], inverse_softplus(t[1] - t[0]), inverse_softplus(t[2] - t[1])]))
+
+        def thresholds(self):
+            r = self.raw
+            t1 = r[0]
+            t2 = t1 + tf.nn.softplus(r[1])
+            t3 = t2 + tf.nn.softplus(r[2])
+            return tf.stack([t1, t2, t3]) * unit
+
+        def call(self, q):
+            t = self.thresholds()
+            q = tf.expand_dims(q, -1)
+            hard = tf.cast(q >= t, tf.float32)
+            soft = tf.sigmoid((q - t) / width)
+            return tf.reduce_sum(hard + soft - tf.stop_gradient(soft), axis=-1) / 4.0
+
+    return FlashADC(name="flash_adc")
 
 
 def create_model(shape, filters=5, pool=3, regularize=False):
@@ -151,11 +191,23 @@ def train(args):
 
     tf.keras.utils.set_random_seed(args.seed)
     tf.config.experimental.enable_op_determinism()
-    x, y = load_set(args.data, "train")
-    xv, yv = load_set(args.data, "validation")
+    flash = args.input == "flash"
+    what = "charge" if flash else "inputs"
+    x, y = load_set(args.data, "train", what)
+    xv, yv = load_set(args.data, "validation", what)
     model = create_model(x.shape[1:], regularize=args.sparsity == "l1l2")
     start_with_wide_uncertainties(model)
-    optimizer = tf.keras.optimizers.Adam(args.learning_rate)
+    feed = network_input
+    network = model  # what is saved and imported: the QKeras network alone
+    adc = None
+    if flash:
+        adc = flash_adc_layer()
+        x_in = tf.keras.layers.Input(x.shape[1:])
+        model = tf.keras.models.Model(x_in, network(adc(x_in)))
+        feed = lambda charge: charge.astype(np.float32)  # noqa: E731
+    # Flash inputs: a batch can push every cluster past the loss's density clip at once (no
+    # gradient ever after); gradients clipped to norm 1 keep the steps bounded.
+    optimizer = tf.keras.optimizers.Adam(args.learning_rate, **({"clipnorm": 1.0} if args.input == "flash" else {}))
     lam = tf.Variable(0.0, trainable=False)  # MDMM multiplier
 
     @tf.function
@@ -167,7 +219,7 @@ def train(args):
             if args.sparsity == "mdmm":
                 # Equality constraint g = 0 (modified differential method of multipliers):
                 # descent on the weights of loss + lambda g + damping g^2 / 2, ascent on lambda.
-                g = args.target - sparsity_with_surrogate_gradient(model)
+                g = args.target - sparsity_with_surrogate_gradient(network)
                 total = total + args.scale * (lam * g + 0.5 * args.damping * g * g)
         grads = tape.gradient(total, model.trainable_variables)
         optimizer.apply_gradients(zip(grads, model.trainable_variables))
@@ -178,7 +230,7 @@ def train(args):
     def validation_loss():
         total = 0.0
         for i in range(0, len(xv), 8192):
-            total += float(nll(yv[i:i + 8192], model(network_input(xv[i:i + 8192]), training=False)))
+            total += float(nll(yv[i:i + 8192], model(feed(xv[i:i + 8192]), training=False)))
         return total / len(xv)
 
     rng = np.random.default_rng(args.seed)
@@ -192,20 +244,23 @@ def train(args):
         losses = []
         for i in range(0, len(x), args.batch):
             idx = np.sort(order[i:i + args.batch])
-            losses.append(float(step(tf.constant(network_input(x[idx])), tf.constant(y[idx]))))
+            losses.append(float(step(tf.constant(feed(x[idx])), tf.constant(y[idx]))))
             seen += len(idx)
         train_loss, val_loss = float(np.mean(losses)), validation_loss()
-        s = sparsity(model)
+        s = sparsity(network)
         elapsed = time.time() - start
         log_rows.append((epoch + 1, train_loss, val_loss, s, float(lam.numpy()), elapsed))
         print(f"epoch {epoch + 1}/{args.epochs}: loss {train_loss:.4f}, validation {val_loss:.4f}, sparsity {s:.3f}"
-              f"{f', multiplier {float(lam.numpy()):.3g}' if args.sparsity == 'mdmm' else ''}, {seen / elapsed:.0f} samples/s",
+              f"{f', multiplier {float(lam.numpy()):.3g}' if args.sparsity == 'mdmm' else ''}"
+              f"{', thresholds ' + ' '.join(f'{v:.0f}' for v in adc.thresholds().numpy()) + ' e' if adc else ''}, {seen / elapsed:.0f} samples/s",
               file=sys.stderr, flush=True)
         # MDMM: the best epoch is the best loss among those that meet the target sparsity.
         eligible = args.sparsity != "mdmm" or s >= args.target - 0.01
         if eligible and val_loss < best:
             best, best_epoch, waited = val_loss, epoch + 1, 0
-            model.save_weights(weights_path)  # the checkpoint of the best epoch so far
+            network.save_weights(weights_path)  # the checkpoint of the best epoch so far
+            if adc:
+                best_thresholds = [float(v) for v in adc.thresholds().numpy()]
         elif eligible:  # (MDMM: the plateau counts once the target is met)
             waited += 1
             if waited % args.decay_patience == 0:  # a plateau: smaller steps
@@ -213,7 +268,9 @@ def train(args):
             if waited >= args.patience:
                 break
     if best_epoch < 0:
-        model.save_weights(weights_path)
+        network.save_weights(weights_path)
+        if adc:
+            best_thresholds = [float(v) for v in adc.thresholds().numpy()]
         best_epoch = len(log_rows)
         best = log_rows[-1][2]
     with open(args.out + "-log.csv", "w") as f:
@@ -223,7 +280,8 @@ def train(args):
     wall = time.time() - start
     return {"weights": weights_path, "epochs_run": len(log_rows), "best_epoch": best_epoch, "best_validation_loss": best,
             "final_training_loss": log_rows[-1][1], "sparsity": log_rows[best_epoch - 1][3], "wall_seconds": wall,
-            "samples_per_second": seen / wall, "training_samples": int(len(x)), "validation_samples": int(len(xv))}
+            "samples_per_second": seen / wall, "training_samples": int(len(x)), "validation_samples": int(len(xv)),
+            **({"flash_thresholds_e": ",".join(repr(np.float32(v).item()) for v in best_thresholds)} if adc else {})}
 
 
 def main(argv):
@@ -240,6 +298,8 @@ def main(argv):
     p.add_argument("--scale", type=float, default=1.0)
     p.add_argument("--multiplier-rate", type=float, default=0.05)
     p.add_argument("--patience", type=int, default=6, help="early stopping: epochs without a better validation loss")
+    p.add_argument("--input", choices=["network", "flash"], default="network",
+                   help="network: the 4-bit network code of the data's inputs; flash: 2-bit flash codes of the data's charge, thresholds learned")
     p.add_argument("--decay-patience", type=int, default=2, help="halve the learning rate after this many epochs without a better loss")
     args = p.parse_args(argv[1:])
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

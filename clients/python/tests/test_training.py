@@ -123,3 +123,51 @@ def test_study_reports_policies_with_the_default_model(tmp_path):
     page = open(tmp_path / "study" / "index.html").read()
     assert page.count("<svg") == 2 and page.count("<polyline") >= 3
     assert open(tmp_path / "study" / "study.csv").read().startswith("model,policy,threshold_gev")
+
+
+def test_the_flash_adc_layer_codes_as_the_chip_and_its_thresholds_learn():
+    """Forward: the number of thresholds the charge reaches, / 4 (the input code 2k on the
+    4-bit grid), exactly as the Swift front end codes it (q >= t). Backward: the soft step
+    gives every threshold a gradient from charges near it."""
+    import tensorflow as tf
+    from smartpix.train import flash_adc_layer
+
+    adc = flash_adc_layer()
+    q = tf.constant([[0.0, 399.9, 400.0, 1599.0, 1600.0, 2399.9, 2400.0, 9000.0]])
+    with tf.GradientTape() as tape:
+        out = adc(q)
+        loss = tf.reduce_sum(out)
+    assert out.numpy().tolist() == [[0, 0, 0.25, 0.25, 0.5, 0.5, 0.75, 0.75]]
+    assert np.allclose(adc.thresholds().numpy(), [400, 1600, 2400], rtol=1e-6)
+    grad = tape.gradient(loss, adc.trainable_variables)[0].numpy()
+    assert np.all(grad != 0), grad
+
+
+def test_a_flash_input_network_learns_its_thresholds_end_to_end(tmp_path):
+    """smartpix train --input flash: the data holds the measured charge, the trainer learns
+    three thresholds, the model file carries them, and evaluate and the chain's front end
+    use them (flash codes, input code 2k)."""
+    data = tmp_path / "data"
+    r = run([SMARTPIX, "training-data", "--events", "2000", "--input", "flash", "--out", str(data)])
+    assert r.returncode == 0, r.stderr
+    charge, codes = np.load(data / "train-charge.npy"), np.load(data / "train-inputs.npy")
+    assert charge.dtype == np.float32 and charge.shape == codes.shape == (2000, 13, 21, 2)
+    # Zero suppression: a pixel without measured charge has no code; a kept pixel's last slice
+    # passed its threshold (400 +- 20 e, noise 30 e).
+    last = charge[..., 1]
+    assert np.all(codes[charge == 0] == 0) and last[last != 0].min() > 300
+    r = run([SMARTPIX, "train", "--data", str(data), "--epochs", "2", "--batch", "256", "--out", str(tmp_path / "f")])
+    assert r.returncode == 0, r.stderr[-3000:]
+    model = json.load(open(tmp_path / "f.json"))
+    t = model["flash_input"]["thresholds_e"]
+    assert len(t) == 3 and 0 < t[0] < t[1] < t[2] and "input_encoding" not in model
+    record = json.load(open(tmp_path / "f.record.json"))
+    assert record["trainer"]["flash_thresholds_e"] == ",".join(repr(v) for v in t) or \
+        [float(v) for v in record["trainer"]["flash_thresholds_e"].split(",")] == t
+    r = run([SMARTPIX, "evaluate", "--model", str(tmp_path / "f.json"), "--events", "300", "--json"])
+    assert r.returncode == 0 and json.loads(r.stdout)["events"] == 300, r.stderr
+    # A network-code folder cannot train a flash network.
+    plain = tmp_path / "plain"
+    assert run([SMARTPIX, "training-data", "--events", "200", "--out", str(plain)]).returncode == 0
+    r = run([SMARTPIX, "train", "--data", str(plain), "--input", "flash", "--out", str(tmp_path / "g")])
+    assert r.returncode == 64 and "--input flash" in r.stderr, r.stderr
