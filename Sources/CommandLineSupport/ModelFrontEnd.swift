@@ -10,3 +10,14 @@ extension QuantizedModel {
         return inputEncoding.map { .networkInput($0) }
     }
 }
+
+extension ADC {
+    /// A few words for a status line: "4-bit input code", "2-bit flash codes (390, 1540, 2330 e)".
+    public var summary: String {
+        switch self {
+        case .networkInput: "4-bit input code"
+        case .flash(let t): "\(format.bits)-bit flash codes (\(t.map { String(Int($0.rounded())) }.joined(separator: ", ")) e)"
+        case .linear(let bits, let lsb): "\(bits)-bit linear codes (\(Int(lsb.rounded())) e per count)"
+        }
+    }
+}

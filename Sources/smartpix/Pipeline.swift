@@ -13,7 +13,8 @@ struct Pipeline: ParsableCommand {
         discussion: """
             The front end (readout-sim's FrameSource: barrel tracks at 40 MHz, the default \
             occupancy of 0.04 clusters per crossing, cluster library or full physics, the \
-            network's 4-bit input code with the model's constants, truth labels unless \
+            network's 4-bit input code with the model's constants, or a flash-input model's 2-bit \
+            flash codes with its learned thresholds, truth labels unless \
             --no-truth) streams over inproc PUSH/PULL to the inference stage (onpixel-infer's \
             service, integer engine, frames forwarded with the predictions), then to the \
             trigger stage (trigger-filter's service, --policy), whose decisions and kept frames \
@@ -88,7 +89,7 @@ struct Pipeline: ParsableCommand {
         c.metrics = monitor?.backend.factory
         if !json {
             print(
-                "pipeline: \(chain.mode.rawValue) front end (\(settings.simulation.sensor.geometry.name), 40 MHz, occupancy \(settings.occupancy), \(settings.keptSlices.count) slices, 4-bit input code\(realtime ? ", paced" : "")) -> integer network '\(network.name)' (\(workers > 1 ? "\(workers) workers x " : "")\(chain.threads) thread\(chain.threads > 1 ? "s" : "")) -> \(c.policy.name) at \(policy.threshold) GeV -> consumer, over inproc"
+                "pipeline: \(chain.mode.rawValue) front end (\(settings.simulation.sensor.geometry.name), 40 MHz, occupancy \(settings.occupancy), \(settings.keptSlices.count) slices, \(settings.frontEnd.adc.summary)\(realtime ? ", paced" : "")) -> integer network '\(network.name)' (\(workers > 1 ? "\(workers) workers x " : "")\(chain.threads) thread\(chain.threads > 1 ? "s" : "")) -> \(c.policy.name) at \(policy.threshold) GeV -> consumer, over inproc"
             )
         }
         printProgress("pipeline: preparing the \(chain.mode.rawValue) front end ...")
