@@ -158,8 +158,7 @@ public struct InferenceService: ~Copyable {
             if clock.now - lastProgress > .seconds(1) {
                 lastProgress = clock.now
                 stats.update(latency, inputStats, seconds: (clock.now - start).seconds)
-                stats.upstreamRecordsReceived = upstream.flatMap { receiver.accounts[$0] }?.records ?? 0
-                stats.predictionRecordsSent = sender.totals.records
+                takeSocketCounts()
                 configuration.metrics?.publish(stats)
                 progress(stats)
             }
@@ -170,19 +169,24 @@ public struct InferenceService: ~Copyable {
         // The hops above: their losses travel down with this stage's own.
         // The receiver's account of the stream served: what arrived, and what its end-of-run says was sent.
         let account = upstream.flatMap { receiver.accounts[$0] }
-        stats.upstreamRecordsReceived = account?.records ?? 0
         let up = stats.upstreamEndOfRun ?? EndOfRun()
         let lostInTransit = stats.upstreamEndOfRun == nil ? 0 : account?.lostRecords ?? 0
         sender.noteInput(malformed: receiver.stats.malformed + up.malformedInputs, missed: inputStats.missing + up.missedInputs)
         sender.noteDropped(up.droppedRecords + lostInTransit + stats.skippedRecords)
         let (eor, delivered) = try sender.sendEndOfRun(bunchCrossing: bunchCrossing)
         stats.endOfRunDelivered = delivered
-        stats.predictionRecordsSent = sender.totals.records
+        takeSocketCounts()
         stats.droppedPredictions = eor.droppedRecords - (up.droppedRecords + lostInTransit + stats.skippedRecords)
         stats.duplicateInputs = receiver.stats.duplicates
         stats.lastMalformedReason = receiver.stats.lastMalformedReason
         configuration.metrics?.publish(stats)
         return stats
+    }
+
+    /// What the sockets counted so far: at each progress report and at the end.
+    private mutating func takeSocketCounts() {
+        stats.upstreamRecordsReceived = upstream.flatMap { receiver.accounts[$0] }?.records ?? 0
+        stats.predictionRecordsSent = sender.totals.records
     }
 
     /// Takes the slices and the input code the frames carry from their run-start, and says

@@ -127,9 +127,7 @@ public struct TriggerService: ~Copyable {
             if clock.now - lastProgress > .seconds(1) {
                 lastProgress = clock.now
                 stats.update(latency, receiver.stats, seconds: (clock.now - start).seconds)
-                stats.decisionRecordsSent = sender.totals.records
-                stats.bytesIn = receiver.stats.bytes
-                stats.bytesOut = sender.bytesSent
+                takeSocketCounts()
                 configuration.metrics?.publish(stats)
                 progress(stats)
             }
@@ -162,12 +160,17 @@ public struct TriggerService: ~Copyable {
         sender.noteDropped(up.droppedRecords)
         let (eor, delivered) = try sender.sendEndOfRun(bunchCrossing: bunchCrossing)
         stats.endOfRunDelivered = delivered
-        stats.decisionRecordsSent = sender.totals.records
         stats.droppedDecisions = eor.droppedRecords - up.droppedRecords
-        stats.bytesIn = receiver.stats.bytes
-        stats.bytesOut = sender.bytesSent
+        takeSocketCounts()
         configuration.metrics?.publish(stats)
         return stats
+    }
+
+    /// What the sockets counted so far: at each progress report and at the end.
+    private mutating func takeSocketCounts() {
+        stats.decisionRecordsSent = sender.totals.records
+        stats.bytesIn = receiver.stats.bytes
+        stats.bytesOut = sender.bytesSent
     }
 
     /// With truth in the frames: tracks truly above the policy's threshold, and how many of
