@@ -61,10 +61,7 @@ struct DatasetInputs {
         for c in 0..<n {
             var q = Array(values[(c * frame)..<((c + 1) * frame)])
             frontEnd.digitize(&q, codes: &codes, rng: &rng)
-            // Frame order (slice, row, column) to the network's NHWC (row, column, slice).
-            for p in 0..<pixels {
-                for k in use { inputs.append(Int8(truncatingIfNeeded: codes[k * pixels + p]) &* step) }
-            }
+            appendNHWC(codes, pixels: pixels, slices: use, to: &inputs) { inputCode($0, step: step) }
         }
         return DatasetInputs(
             inputs: inputs, truth: try labels.float32(), count: n,

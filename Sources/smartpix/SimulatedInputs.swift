@@ -24,12 +24,8 @@ enum SimulatedInputs {
             let c = source.chunk(chunk)
             chunk += 1
             for r in 0..<c.count where inputs.count < count * a.inputCount {
-                // Frame order (slice, row, column) to NHWC (row, column, slice).
                 let frame = c.codes[(r * pixels * a.slices)..<((r + 1) * pixels * a.slices)]
-                let base = frame.startIndex
-                for p in 0..<pixels {
-                    for k in 0..<a.slices { inputs.append(Int8(truncatingIfNeeded: frame[base + k * pixels + p]) &* step) }
-                }
+                appendNHWC(frame, pixels: pixels, slices: Array(0..<a.slices), to: &inputs) { inputCode($0, step: step) }
             }
         }
         return inputs

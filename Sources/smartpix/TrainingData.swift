@@ -46,19 +46,11 @@ struct TrainingSet {
             next += wanted
             for c in chunks.withLock({ $0 }) {
                 guard let c else { continue }
+                let all = Array(0..<slices), frame = pixels * slices
                 for r in 0..<c.count where set.count < count {
-                    // Frame order (slice, row, column) to NHWC (row, column, slice).
-                    let base = r * pixels * slices
-                    c.codes.withUnsafeBufferPointer { codes in
-                        for p in 0..<pixels {
-                            for k in 0..<slices { set.inputs.append(Int8(truncatingIfNeeded: codes[base + k * pixels + p]) &* step) }
-                        }
-                    }
-                    if settings.includeCharge {
-                        for p in 0..<pixels {
-                            for k in 0..<slices { set.charge.append(c.charge[base + k * pixels + p]) }
-                        }
-                    }
+                    let range = (r * frame)..<((r + 1) * frame)
+                    appendNHWC(c.codes[range], pixels: pixels, slices: all, to: &set.inputs) { inputCode($0, step: step) }
+                    if settings.includeCharge { appendNHWC(c.charge[range], pixels: pixels, slices: all, to: &set.charge) { $0 } }
                     set.truth += c.truth[(r * TruthLabel.count)..<((r + 1) * TruthLabel.count)]
                     set.count += 1
                 }
