@@ -43,8 +43,23 @@ struct Train: ParsableCommand {
     @Option(help: "Sparsification: none, l1l2 (the seed's regularized baseline) or mdmm.")
     var sparsity: Sparsity = .none
 
-    @Option(help: "MDMM: target fraction of kernel weights with |w| < 1e-3.")
+    @Option(help: "MDMM: target fraction of weights whose quantized code is 0 (what the integer model and a chip skip).")
     var target = 0.7
+
+    @Option(
+        name: .customLong("init"),
+        help: ArgumentHelp(
+            "Start from a trained network instead of a random start: a shipped model's NAME or a Keras weights file (.h5).",
+            discussion:
+                "Sparsifying a trained dense network (--sparsity mdmm --init type2-2slice) keeps more of its resolution than sparsifying from scratch; the architecture and slice count must match.",
+            valueName: "model"))
+    var initial: String?
+
+    /// The Keras weights --init names.
+    var initialWeights: String? {
+        guard let initial else { return nil }
+        return initial.hasSuffix(".h5") ? initial : ModelCatalog.folder + "/\(initial).h5"
+    }
 
     @Option(help: "Early stopping: epochs without a better validation loss.")
     var patience = 5
@@ -64,6 +79,9 @@ struct Train: ParsableCommand {
             throw ValidationError("--data \(data): no manifest.json (write the folder with smartpix training-data)")
         }
         try OutputPath.check(prefix + ".json", flag: "--out")
+        if let initial, let w = initialWeights, !FileManager.default.fileExists(atPath: w) {
+            throw ValidationError("--init \(initial): no Keras weights at \(w) (give a shipped model's name or an .h5 file)")
+        }
     }
 
     struct Record: Codable {
@@ -97,7 +115,8 @@ struct Train: ParsableCommand {
             manifest = try JSONDecoder().decode(TrainingManifest.self, from: Data(contentsOf: URL(fileURLWithPath: data + "/manifest.json")))
         } else {
             printProgress("train: simulating \(events) training clusters (\(geometry), \(slices) slices) ...")
-            manifest = try TrainingData.write(geometry: geometry, slices: slices, events: events, seed: seed, input: sample.input, to: folder)
+            manifest = try TrainingData.write(
+                geometry: geometry, slices: slices, events: events, seed: seed, input: sample.input, encoding: try sample.givenEncoding(), to: folder)
         }
         // 2. Training (the helper's progress goes to stderr as it comes).
         var arguments = [
@@ -105,6 +124,7 @@ struct Train: ParsableCommand {
             "--sparsity", sparsity.rawValue, "--patience", "\(patience)",
         ]
         if sparsity == .mdmm { arguments += ["--target", "\(target)"] }
+        if let w = initialWeights { arguments += ["--init", w] }
         // A folder written with --input flash trains a flash network; asking for one needs such a folder.
         let flash = manifest.input == .flash
         if sample.input == .flash, !flash {

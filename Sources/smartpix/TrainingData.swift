@@ -35,8 +35,11 @@ struct TrainingSet {
         set.inputs.reserveCapacity(count * pixels * slices)
         var next = 0
         while set.count < count {
-            // Enough chunks for what is missing (plus a margin), made in parallel, taken in order.
-            let wanted = Int((Double(count - set.count) / perChunk * 1.05).rounded(.up)) + 1
+            // Enough chunks for what is missing (plus a margin), made in parallel, taken in
+            // order; at most about 65,536 clusters a round, so that the chunks in flight stay
+            // small beside the set (20-slice chunks carry 5,460 codes a cluster).
+            let missing = Int((Double(count - set.count) / perChunk * 1.05).rounded(.up)) + 1
+            let wanted = min(missing, max(2 * ProcessInfo.processInfo.activeProcessorCount, Int(65536 / perChunk)))
             let chunks = Mutex([FrameChunk?](repeating: nil, count: wanted))
             let first = next
             DispatchQueue.concurrentPerform(iterations: wanted) { i in
@@ -144,7 +147,8 @@ struct TrainingData: ParsableCommand {
     func run() throws {
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let s = sample
-        let manifest = try Self.write(geometry: s.geometry, slices: s.slices, events: s.events, seed: s.seed, input: s.input, to: out)
+        let manifest = try Self.write(
+            geometry: s.geometry, slices: s.slices, events: s.events, seed: s.seed, input: s.input, encoding: try s.givenEncoding(), to: out)
         print("wrote \(out): \(manifest.parts.map { "\($0.name) \($0.clusters)" }.joined(separator: ", ")) clusters, \(s.geometry), \(s.slices) slices")
     }
 
@@ -184,8 +188,10 @@ struct TrainingData: ParsableCommand {
         return e
     }
 
-    static func write(geometry: String, slices: Int, events: Int, seed: UInt64, input: NetworkInputKind, to folder: String) throws -> TrainingManifest {
-        var base = try settings(geometry: geometry, slices: slices, seed: seed)
+    static func write(
+        geometry: String, slices: Int, events: Int, seed: UInt64, input: NetworkInputKind, encoding given: InputEncoding? = nil, to folder: String
+    ) throws -> TrainingManifest {
+        var base = try settings(geometry: geometry, slices: slices, seed: seed, adc: given.map { .networkInput($0) })
         base.includeCharge = input == .flash
         guard case .networkInput(let encoding) = base.frontEnd.adc else { fatalError("the ADC was set above") }
         var parts: [TrainingManifest.Part] = []
@@ -233,6 +239,24 @@ struct TrainingSampleOptions: ParsableArguments {
                 "flash also writes the measured charge of every cluster (NAME-charge.npy, float32, 4 bytes per pixel and slice), from which train learns the thresholds."
         ))
     var input: NetworkInputKind = .network
+
+    @Option(
+        help: ArgumentHelp(
+            "Take the network input code's constants from this model (a shipped NAME or a model file) instead of fitting them on the data.",
+            discussion:
+                "With the constants of type2-2slice, 20-slice data code slices 0 and 19 exactly as that model's inputs, so train --init type2-2slice starts the 20-slice network where the 2-slice one ended.",
+            valueName: "model"))
+    var encodingFrom: String?
+
+    /// The constants --encoding-from names (nil: fit them).
+    func givenEncoding() throws -> InputEncoding? {
+        guard let encodingFrom else { return nil }
+        let (path, model) = try ModelCatalog.load(encodingFrom, flag: "--encoding-from")
+        guard let e = model.inputEncoding else {
+            throw ValidationError("--encoding-from \(path): the model has no network input code's constants (a flash-input model?)")
+        }
+        return e
+    }
 
     func validate() throws {
         guard TimeSlices.network(channels: slices) != nil else { throw ValidationError("--slices must be 2 or 20, got \(slices)") }

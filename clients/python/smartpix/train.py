@@ -20,7 +20,7 @@ backward; the summary gives the learned thresholds.
 
 Usage (what `smartpix train` runs):
     python -m smartpix.train --data DIR --out PREFIX [--epochs 40 --batch 1024 --learning-rate 1e-3
-        --seed 1 --sparsity none|l1l2|mdmm --target 0.7 --patience 6 --input network|flash]
+        --seed 1 --sparsity none|l1l2|mdmm --target 0.7 --patience 6 --input network|flash --init WEIGHTS.h5]
 The learning rate halves after --decay-patience epochs without a better validation loss;
 training stops after --patience. Writes PREFIX.h5 (Keras weights, the best epoch), PREFIX-log.csv (one row per epoch) and
 prints a JSON summary as its last line on stdout; a progress line per epoch on stderr.
@@ -117,6 +117,36 @@ def create_model(shape, filters=5, pool=3, regularize=False):
     return Model(x_in, x)
 
 
+def load_initial(model, path, regularize=False):
+    """Loads a trained network's weights into `model`. Weights of fewer time slices (2 into
+    20) go to the slices at the same times (the first and the last, as TimeSlices.network
+    keeps them), with zero weights on the others: the wider network then computes exactly
+    what the narrower one did on the slices both see."""
+    channels = model.input_shape[-1]
+    errors = []
+    for c in sorted({channels, 2, 20}, key=lambda c: c != channels):
+        source = create_model(model.input_shape[1:-1] + (c,), regularize=regularize)
+        try:
+            source.load_weights(path)
+        except (ValueError, KeyError) as e:
+            errors.append(f"{c} slices: {e}")
+            continue
+        if c > channels:
+            raise SystemExit(f"--init {path}: a network of {c} slices cannot start one of {channels}")
+        keep = np.round(np.linspace(0, channels - 1, c)).astype(int)
+        for src, dst in zip(source.layers, model.layers):
+            widened = []
+            for w, target in zip(src.get_weights(), dst.get_weights()):
+                if w.shape != target.shape:  # separable conv kernels: axis 2 is the input slice
+                    wide = np.zeros_like(target)
+                    wide[:, :, keep] = w
+                    w = wide
+                widened.append(w)
+            dst.set_weights(widened)
+        return
+    raise SystemExit(f"--init {path}: not weights of this network ({'; '.join(errors)})")
+
+
 def scale_tril(p, minval=1e-9):
     """The lower-triangular scale matrix L (covariance = L L^T) from the 14 outputs."""
     import tensorflow as tf
@@ -196,7 +226,10 @@ def train(args):
     x, y = load_set(args.data, "train", what)
     xv, yv = load_set(args.data, "validation", what)
     model = create_model(x.shape[1:], regularize=args.sparsity == "l1l2")
-    start_with_wide_uncertainties(model)
+    if args.init:  # fine-tuning (sparsifying, or widening 2 slices to 20) starts from its weights
+        load_initial(model, args.init, regularize=args.sparsity == "l1l2")
+    else:
+        start_with_wide_uncertainties(model)
     feed = network_input
     network = model  # what is saved and imported: the QKeras network alone
     adc = None
@@ -300,6 +333,7 @@ def main(argv):
     p.add_argument("--patience", type=int, default=6, help="early stopping: epochs without a better validation loss")
     p.add_argument("--input", choices=["network", "flash"], default="network",
                    help="network: the 4-bit network code of the data's inputs; flash: 2-bit flash codes of the data's charge, thresholds learned")
+    p.add_argument("--init", help="start from these Keras weights (a trained network's PREFIX.h5) instead of a random start")
     p.add_argument("--decay-patience", type=int, default=2, help="halve the learning rate after this many epochs without a better loss")
     args = p.parse_args(argv[1:])
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

@@ -97,7 +97,38 @@ def test_smartpix_train_writes_model_weights_log_and_record(data, tmp_path):
     assert page.count("<svg") == 4 and page.count("<polyline") >= 8 and page.count("<rect") > 100
 
 
+def test_a_two_slice_network_starts_a_twenty_slice_one_exactly(tmp_path):
+    """--init with 2-slice weights into a 20-slice network: slices 0 and 19 take the 2-slice
+    kernels, the others zero weights, so on any input the 20-slice network predicts exactly
+    what the 2-slice one does on slices 0 and 19."""
+    from smartpix import train as t
+    narrow = t.create_model((13, 21, 2))
+    rng = np.random.default_rng(5)
+    narrow.set_weights([rng.normal(0, 0.3, w.shape).astype(np.float32) for w in narrow.get_weights()])
+    narrow.save_weights(str(tmp_path / "n.h5"))
+    wide = t.create_model((13, 21, 20))
+    t.load_initial(wide, str(tmp_path / "n.h5"))
+    x = rng.integers(-8, 8, (500, 13, 21, 20)).astype(np.float32) / 8
+    ours = wide.predict(x, batch_size=500, verbose=0)
+    theirs = narrow.predict(x[..., [0, 19]], batch_size=500, verbose=0)
+    assert np.array_equal(ours, theirs) and np.abs(theirs).max() > 0.1
+    wide.save_weights(str(tmp_path / "w.h5"))
+    with pytest.raises(SystemExit, match="cannot start"):
+        t.load_initial(narrow, str(tmp_path / "w.h5"))
+
+
+def test_twenty_slice_data_can_take_a_models_input_code(tmp_path):
+    r = run([SMARTPIX, "training-data", "--slices", "20", "--events", "200", "--encoding-from", "type2-2slice", "--out", str(tmp_path)])
+    assert r.returncode == 0, r.stderr
+    model = json.load(open(os.path.join(ROOT, "models", "type2-2slice.json")))
+    manifest = json.load(open(tmp_path / "manifest.json"))
+    assert manifest["slices"] == 20 and manifest["input_encoding"] == model["input_encoding"], (manifest["input_encoding"], model["input_encoding"])
+
+
 @pytest.mark.parametrize("args,named", [
+    (["train", "--init", "no-such-model", "--out", "x"], "--init"),
+    (["training-data", "--encoding-from", "no-such-model", "--out", "x"], "--encoding-from"),
+    (["training-data", "--encoding-from", "type2-2slice-adc2", "--out", "x"], "--encoding-from"),
     (["train", "--slices", "3", "--out", "x"], "--slices"),
     (["train", "--learning-rate", "0", "--out", "x"], "--learning-rate"),
     (["train", "--data", "/nonexistent", "--out", "x"], "--data"),
