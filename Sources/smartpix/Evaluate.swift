@@ -17,10 +17,12 @@ struct Evaluate: ParsableCommand {
             integer engine and compares with truth. Residual = prediction - truth (x and y in um); \
             its sigma is the standard deviation; pull = residual / predicted sigma (from the \
             predicted covariance L L^T), whose width is 1 for a calibrated network. Printed \
-            overall and binned in |cotBeta| and in pT; sparsity is the fraction of weights whose \
-            code is 0 in the integer model, per layer and overall. --json prints one object: \
-            residual_sigma and pull_sigma (keys x, y, cot_alpha, cot_beta; x and y in um), \
-            residual_mean, sparsity, layer_sparsity, events, model. --dataset DIR evaluates on a \
+            overall and binned in |cotBeta|, |cotAlpha| (the cluster's length along x) and pT; \
+            sparsity is the fraction of weights whose code is 0 in the integer model, per layer \
+            and overall. --json prints one object: residual_sigma and pull_sigma (keys x, y, \
+            cot_alpha, cot_beta; x and y in um), residual_mean, sparsity, layer_sparsity, events, \
+            model, and the bins by_abs_cot_beta, by_abs_cot_alpha and by_pt_gev (each low, high, \
+            events, residual_sigma, pull_sigma). --dataset DIR evaluates on a \
             dataset in smart-pixels-ml's parquet layout instead (recon3D_<tag>.parquet and \
             labels_<tag>.parquet, docs/interop.md): its induced charge goes through the same \
             front end (noise, thresholds, the model's input code), its labels are the truth.
@@ -52,7 +54,9 @@ struct Evaluate: ParsableCommand {
     @Flag(help: "Print one JSON object.")
     var json = false
 
-    @Option(help: "Write an HTML report with SVG plots into this folder (index.html): residual and pull histograms, resolution against |cotBeta| and pT.")
+    @Option(
+        help:
+            "Write an HTML report with SVG plots into this folder (index.html): residual and pull histograms, resolution against |cotBeta|, |cotAlpha| and pT.")
     var report: String?
 
     func validate() throws {
@@ -117,10 +121,12 @@ struct EvaluationSummary: Codable {
     var sparsity: Double
     var layerSparsity: [String: Double]
     var byAbsCotBeta: [Bin], byPt: [Bin]
+    /// Absent from records written before it was added.
+    var byAbsCotAlpha: [Bin]?
 
     enum CodingKeys: String, CodingKey {
         case model, geometry, events, residualSigma = "residual_sigma", residualMean = "residual_mean", pullSigma = "pull_sigma", sparsity
-        case layerSparsity = "layer_sparsity", byAbsCotBeta = "by_abs_cot_beta", byPt = "by_pt_gev"
+        case layerSparsity = "layer_sparsity", byAbsCotBeta = "by_abs_cot_beta", byAbsCotAlpha = "by_abs_cot_alpha", byPt = "by_pt_gev"
     }
 
     init(_ e: ModelEvaluation, model: String, geometry: String) {
@@ -140,6 +146,7 @@ struct EvaluationSummary: Codable {
             }
         }
         byAbsCotBeta = bins(e.byCotBeta)
+        byAbsCotAlpha = bins(e.byCotAlpha)
         byPt = bins(e.byPt)
     }
 
@@ -152,6 +159,7 @@ struct EvaluationSummary: Codable {
         }
         var lines = ["                   events  residual sigma: x um, y um, cotA, cotB   pull width: x, y, cotA, cotB", row("all", e.overall)]
         for (range, r) in e.byCotBeta { lines.append(row(String(format: "|cotB| %.1f-%.1f", range.lowerBound, range.upperBound), r)) }
+        for (range, r) in e.byCotAlpha { lines.append(row(String(format: "|cotA| %.1f-%.1f", range.lowerBound, min(range.upperBound, 99)), r)) }
         for (range, r) in e.byPt { lines.append(row(String(format: "pT %.1f-%.1f GeV", range.lowerBound, min(range.upperBound, 999)), r)) }
         lines.append(
             String(format: "sparsity: %.1f %% of weights are 0 in the integer model (", 100 * e.sparsity)

@@ -36,6 +36,12 @@ enum EvaluationReport {
                     yAxis: "residual sigma (um)", title: "\(model): position resolution against |cotBeta|")
             ),
             (
+                "resolution-cotalpha.svg",
+                TrendFigure.svg(
+                    (0..<2).map { TrendFigure.Series(name: "sigma " + names[$0], points: trend(e.byCotAlpha, $0)) }, xAxis: "|cotAlpha| (bin centre)",
+                    yAxis: "residual sigma (um)", title: "\(model): position resolution against |cotAlpha| (cluster length along x)")
+            ),
+            (
                 "resolution-pt.svg",
                 TrendFigure.svg(
                     (0..<2).map { TrendFigure.Series(name: "sigma " + names[$0], points: trend(e.byPt, $0)) }, xAxis: "pT (GeV, bin centre)",

@@ -26,7 +26,11 @@ struct Models: ParsableCommand {
         for name in names {
             let m = try ModelCatalog.load(name, flag: "models").model
             let recordPath = ModelCatalog.folder + "/\(name).record.json"
-            let record = FileManager.default.contents(atPath: recordPath).flatMap { try? JSONDecoder().decode(Train.Record.self, from: $0) }
+            var record: Train.Record?
+            var problem = "no record"
+            if let data = FileManager.default.contents(atPath: recordPath) {
+                do { record = try JSONDecoder().decode(Train.Record.self, from: data) } catch { problem = "\(recordPath) unreadable: \(error)" }
+            }
             let zero = 100 * Double(m.codeTensors.reduce(0) { $0 + $1.zero }) / Double(max(m.codeTensors.reduce(0) { $0 + $1.total }, 1))
             var line =
                 name.padding(toLength: 24, withPad: " ", startingAt: 0)
@@ -36,7 +40,7 @@ struct Models: ParsableCommand {
                     format: "  %5.2f  %5.2f  %6.4f  %6.4f   %4.2f %4.2f %4.2f %4.2f   %.0f min", e.residualSigma.x, e.residualSigma.y, e.residualSigma.cotAlpha,
                     e.residualSigma.cotBeta, e.pullSigma.x, e.pullSigma.y, e.pullSigma.cotAlpha, e.pullSigma.cotBeta, (record?.wallSeconds ?? 0) / 60)
             } else {
-                line += "  (no record)"
+                line += "  (\(problem))"
             }
             print(line)
         }

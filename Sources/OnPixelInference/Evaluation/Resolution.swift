@@ -48,11 +48,13 @@ public struct Resolution: Sendable, Codable, Equatable {
     }
 }
 
-/// A model's resolution on a sample: overall, in bins of |cotBeta| and of pT, and the
-/// fraction of its weights that are zero.
+/// A model's resolution on a sample: overall, in bins of |cotBeta|, of |cotAlpha| (the
+/// cluster's length along x, sinh(eta) on the barrel) and of pT, and the fraction of its
+/// weights that are zero.
 public struct ModelEvaluation: Sendable {
     public var overall: Resolution
     public var byCotBeta: [(range: ClosedRange<Double>, resolution: Resolution)]
+    public var byCotAlpha: [(range: ClosedRange<Double>, resolution: Resolution)]
     public var byPt: [(range: ClosedRange<Double>, resolution: Resolution)]
     public var sparsity: Double
     public var layerSparsity: [(name: String, zero: Int, total: Int)]
@@ -61,6 +63,7 @@ public struct ModelEvaluation: Sendable {
     public var pulls: [[Double]]
 
     public static let cotBetaEdges = [0, 0.1, 0.2, 0.3, 0.5, 1, 10.0]
+    public static let cotAlphaEdges = [0, 0.5, 1, 2, 4, 100.0]
     public static let ptEdges = [0, 0.2, 0.5, 1, 2, 5, 1e6]
 
     /// Evaluates `model` with the integer engine on `count` inputs (NHWC codes) with their
@@ -71,7 +74,7 @@ public struct ModelEvaluation: Sendable {
         precondition(inputs.count == count * width && truth.count == count * TruthLabel.count, "inputs and truth do not fit \(count) clusters")
         let accumulators = engine.evaluateBatch(inputs, count: count, threads: threads)
         let scale = engine.outputScale
-        var predictions: [Prediction] = [], targets: [[Double]] = [], cotBeta: [Double] = [], pt: [Double] = []
+        var predictions: [Prediction] = [], targets: [[Double]] = [], cotBeta: [Double] = [], cotAlpha: [Double] = [], pt: [Double] = []
         predictions.reserveCapacity(count)
         for i in 0..<count {
             predictions.append(
@@ -81,6 +84,7 @@ public struct ModelEvaluation: Sendable {
                 t[TruthLabel.xMidplane.rawValue], t[TruthLabel.yMidplane.rawValue], t[TruthLabel.cotAlpha.rawValue], t[TruthLabel.cotBeta.rawValue],
             ])
             cotBeta.append(abs(t[TruthLabel.cotBeta.rawValue]))
+            cotAlpha.append(abs(t[TruthLabel.cotAlpha.rawValue]))
             pt.append(abs(t[TruthLabel.pt.rawValue]))
         }
         func binned(_ key: [Double], _ edges: [Double]) -> [(range: ClosedRange<Double>, resolution: Resolution)] {
@@ -101,7 +105,8 @@ public struct ModelEvaluation: Sendable {
         let layers = model.codeTensors
         let zero = layers.reduce(0) { $0 + $1.zero }, total = layers.reduce(0) { $0 + $1.total }
         return ModelEvaluation(
-            overall: Resolution(predictions: predictions, truth: targets), byCotBeta: binned(cotBeta, cotBetaEdges), byPt: binned(pt, ptEdges),
+            overall: Resolution(predictions: predictions, truth: targets), byCotBeta: binned(cotBeta, cotBetaEdges),
+            byCotAlpha: binned(cotAlpha, cotAlphaEdges), byPt: binned(pt, ptEdges),
             sparsity: Double(zero) / Double(max(total, 1)), layerSparsity: layers, residuals: residuals, pulls: pulls)
     }
 }

@@ -92,9 +92,13 @@ def test_smartpix_train_writes_model_weights_log_and_record(data, tmp_path):
     assert r.returncode == 0, r.stderr
     e = json.loads(r.stdout)
     assert e["events"] == 500 and 0 <= e["sparsity"] <= 1 and e["pull_sigma"]["y"] > 0
+    # |cotAlpha| bins (eta uniform in +-2.5: every bin has its share) hold every cluster once.
+    bins = e["by_abs_cot_alpha"]
+    assert [(b["low"], b["high"]) for b in bins] == [(0, 0.5), (0.5, 1), (1, 2), (2, 4), (4, 100)]
+    assert sum(b["events"] for b in bins) == 500
     page = open(tmp_path / "report" / "index.html").read()
-    # Four figures inline, each histogram panel drawn with its bars and its Gaussian.
-    assert page.count("<svg") == 4 and page.count("<polyline") >= 8 and page.count("<rect") > 100
+    # Five figures inline, each histogram panel drawn with its bars and its Gaussian.
+    assert page.count("<svg") == 5 and page.count("<polyline") >= 8 and page.count("<rect") > 100
 
 
 def test_a_two_slice_network_starts_a_twenty_slice_one_exactly(tmp_path):
