@@ -130,6 +130,9 @@ struct Train: ParsableCommand {
         if sample.input == .flash, !flash {
             throw ValidationError("--data \(folder): no measured charge for --input flash (write it with training-data --input flash)")
         }
+        if flash, let initial {
+            throw ValidationError("--init \(initial): flash-input networks start from scratch (their learned thresholds are not in the Keras weights)")
+        }
         if flash { arguments += ["--input", "flash"] }
         let output = try PythonHelper.run("smartpix.train", arguments, purpose: "training \(name)", echo: true)
         guard let last = String(decoding: output, as: UTF8.self).split(separator: "\n").last,

@@ -222,6 +222,8 @@ def train(args):
     tf.keras.utils.set_random_seed(args.seed)
     tf.config.experimental.enable_op_determinism()
     flash = args.input == "flash"
+    if flash and args.init:  # the Keras weights do not hold the learned thresholds
+        raise SystemExit("--init: flash-input networks start from scratch (their learned thresholds are not in the Keras weights)")
     what = "charge" if flash else "inputs"
     x, y = load_set(args.data, "train", what)
     xv, yv = load_set(args.data, "validation", what)
@@ -272,6 +274,14 @@ def train(args):
     start = time.time()
     seen = 0
     weights_path = args.out + ".h5"
+    start_sparsity = None
+    if args.init:
+        # The network it starts from is epoch 0: fine-tuning keeps it unless an epoch does better.
+        start_sparsity = sparsity(network)
+        if args.sparsity != "mdmm" or start_sparsity >= args.target - 0.01:
+            best, best_epoch = validation_loss(), 0
+            network.save_weights(weights_path)
+            print(f"epoch 0 (--init): validation {best:.4f}, sparsity {start_sparsity:.3f}", file=sys.stderr, flush=True)
     for epoch in range(args.epochs):
         order = rng.permutation(len(x))
         losses = []
@@ -312,7 +322,7 @@ def train(args):
             f.write(",".join(f"{v:.6g}" if isinstance(v, float) else str(v) for v in r) + "\n")
     wall = time.time() - start
     return {"weights": weights_path, "epochs_run": len(log_rows), "best_epoch": best_epoch, "best_validation_loss": best,
-            "final_training_loss": log_rows[-1][1], "sparsity": log_rows[best_epoch - 1][3], "wall_seconds": wall,
+            "final_training_loss": log_rows[-1][1], "sparsity": log_rows[best_epoch - 1][3] if best_epoch > 0 else start_sparsity, "wall_seconds": wall,
             "samples_per_second": seen / wall, "training_samples": int(len(x)), "validation_samples": int(len(xv)),
             **({"flash_thresholds_e": ",".join(repr(np.float32(v).item()) for v in best_thresholds)} if adc else {})}
 

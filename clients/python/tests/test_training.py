@@ -79,6 +79,19 @@ def test_mdmm_reaches_its_target(data, tmp_path):
     assert log[0] == "epoch,loss,validation_loss,sparsity,multiplier,seconds" and len(log) == 13
 
 
+def test_fine_tuning_starts_where_the_network_ended_and_never_returns_worse(data, tmp_path):
+    """--init: the starting network is epoch 0, its validation loss the one its own training
+    ended with; a step size large enough to make the epoch worse returns the start."""
+    first = train(data, tmp_path / "a", "--epochs", "3", "--batch", "256")
+    r = run([sys.executable, "-m", "smartpix.train", "--data", str(data), "--out", str(tmp_path / "b"), "--init", str(tmp_path / "a.h5"),
+             "--epochs", "1", "--learning-rate", "0.5"], cwd=os.path.join(HERE, ".."))
+    assert r.returncode == 0, r.stderr[-3000:]
+    start = float(r.stderr.split("epoch 0 (--init): validation ")[1].split(",")[0])
+    assert abs(start - first["best_validation_loss"]) < 1e-3, (start, first)
+    second = json.loads(r.stdout.strip().splitlines()[-1])
+    assert second["best_epoch"] == 0 and second["best_validation_loss"] == pytest.approx(first["best_validation_loss"], abs=1e-3), second
+
+
 def test_smartpix_train_writes_model_weights_log_and_record(data, tmp_path):
     r = run([SMARTPIX, "train", "--data", str(data), "--epochs", "2", "--batch", "512", "--out", str(tmp_path / "tiny")])
     assert r.returncode == 0, r.stderr[-3000:]
@@ -191,6 +204,8 @@ def test_a_flash_input_network_learns_its_thresholds_end_to_end(tmp_path):
     # passed its threshold (400 +- 20 e, noise 30 e).
     last = charge[..., 1]
     assert np.all(codes[charge == 0] == 0) and last[last != 0].min() > 300
+    r = run([SMARTPIX, "train", "--data", str(data), "--init", "type2-2slice", "--out", str(tmp_path / "g")])
+    assert r.returncode == 64 and "--init type2-2slice: flash-input networks start from scratch" in r.stderr, r.stderr
     r = run([SMARTPIX, "train", "--data", str(data), "--epochs", "2", "--batch", "256", "--out", str(tmp_path / "f")])
     assert r.returncode == 0, r.stderr[-3000:]
     model = json.load(open(tmp_path / "f.json"))
