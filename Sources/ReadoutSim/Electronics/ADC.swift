@@ -47,7 +47,11 @@ public enum ADC: Sendable, Equatable {
 
     /// The code of charge `q` (electrons): the front end's own transfer (`ADCTransfer`), the
     /// one implementation, at the front end's float precision.
-    public func code(_ q: Double) -> Int16 { ADCTransfer(self).code(Float(q)) }
+    public func code(_ q: Double) -> Int16 {
+        // One value: code4 itself rather than a table built for it.
+        if case .networkInput(let e) = self { return Int16(e.code4(charge: Double(Float(q)))) }
+        return ADCTransfer(self).code(Float(q))
+    }
 }
 
 /// An `ADC` unpacked for the per-pixel loop: plain stored values, no enum payload to copy.
@@ -55,16 +59,17 @@ struct ADCTransfer: Sendable {
     let kind: UInt8  // 0 flash, 1 linear, 2 network input
     let thresholds: [Float]
     let inverseStep: Double, maxCode: Double
-    let encoding: InputEncoding
+    /// The network code's boundaries (kind 2).
+    let table: InputCodeTable?
 
     init(_ adc: ADC) {
         switch adc {
         case .flash(let t):
-            (kind, thresholds, inverseStep, maxCode, encoding) = (0, t.map(Float.init), 0, 0, InputEncoding(mean: 0, std: 1))
+            (kind, thresholds, inverseStep, maxCode, table) = (0, t.map(Float.init), 0, 0, nil)
         case let .linear(bits, lsb):
-            (kind, thresholds, inverseStep, maxCode, encoding) = (1, [], 1 / lsb, Double((1 << bits) - 1), InputEncoding(mean: 0, std: 1))
+            (kind, thresholds, inverseStep, maxCode, table) = (1, [], 1 / lsb, Double((1 << bits) - 1), nil)
         case .networkInput(let e):
-            (kind, thresholds, inverseStep, maxCode, encoding) = (2, [], 0, 0, e)
+            (kind, thresholds, inverseStep, maxCode, table) = (2, [], 0, 0, InputCodeTable(e))
         }
     }
 
@@ -78,7 +83,7 @@ struct ADCTransfer: Sendable {
         case 1:
             return Int16(min(max((Double(q) * inverseStep).rounded(.down), 0), maxCode))
         default:
-            return Int16(encoding.code4(charge: Double(q)))
+            return table!.code(q)
         }
     }
 }
