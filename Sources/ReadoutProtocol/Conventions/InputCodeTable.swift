@@ -6,8 +6,8 @@
 /// charge without a logarithm (tested against code4 around every boundary and on random
 /// charges). A front end's hot path codes every kept pixel and slice with it.
 public struct InputCodeTable: Sendable {
-    /// Boundaries of codes -7 ... 7, then +infinity (never reached).
-    let boundaries: SIMD16<Float>
+    /// Boundaries of codes -7 ... 7, increasing, then +infinity (never reached).
+    @usableFromInline let boundaries: SIMD16<Float>
 
     public init(_ encoding: InputEncoding) {
         func code(_ q: Float) -> Int { Int(min(max((encoding.scaled(charge: Double(q)) * 8).rounded(.toNearestOrEven), -8), 7)) }
@@ -32,10 +32,16 @@ public struct InputCodeTable: Sendable {
         boundaries = b
     }
 
-    /// code4 of a charge (0 for 0).
-    @inline(__always)
+    /// code4 of a charge (0 for 0): -8 plus the number of boundaries at or below it, by a
+    /// four-step binary search.
+    @inlinable @inline(__always)
     public func code(_ q: Float) -> Int16 {
         guard q != 0 else { return 0 }
-        return -8 &+ Int16(truncatingIfNeeded: SIMD16<Int32>(repeating: 0).replacing(with: 1, where: SIMD16(repeating: q) .>= boundaries).wrappedSum())
+        let b = boundaries
+        var n = q >= b[7] ? 8 : 0
+        n += q >= b[n + 3] ? 4 : 0
+        n += q >= b[n + 1] ? 2 : 0
+        n += q >= b[n] ? 1 : 0
+        return Int16(n - 8)
     }
 }
