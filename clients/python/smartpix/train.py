@@ -120,8 +120,10 @@ def create_model(shape, filters=5, pool=3, regularize=False):
 def load_initial(model, path, regularize=False):
     """Loads a trained network's weights into `model`. Weights of fewer time slices (2 into
     20) go to the slices at the same times (the first and the last, as TimeSlices.network
-    keeps them), with zero weights on the others: the wider network then computes exactly
-    what the narrower one did on the slices both see."""
+    keeps them). The other slices' pointwise weights are 0, so the wider network computes
+    exactly what the narrower one did; their depthwise kernels are interpolated between the
+    kept slices' (not 0: with both factors 0 neither gets a gradient, and the new slices
+    would never be used)."""
     channels = model.input_shape[-1]
     errors = []
     for c in sorted({channels, 2, 20}, key=lambda c: c != channels):
@@ -136,9 +138,14 @@ def load_initial(model, path, regularize=False):
         keep = np.round(np.linspace(0, channels - 1, c)).astype(int)
         for src, dst in zip(source.layers, model.layers):
             widened = []
-            for w, target in zip(src.get_weights(), dst.get_weights()):
+            for i, (w, target) in enumerate(zip(src.get_weights(), dst.get_weights())):
                 if w.shape != target.shape:  # separable conv kernels: axis 2 is the input slice
                     wide = np.zeros_like(target)
+                    if i == 0:  # depthwise: each slice between two kept ones gets their blend
+                        for k in range(channels):
+                            j = min(np.searchsorted(keep, k, side="right") - 1, c - 2)
+                            f = (k - keep[j]) / (keep[j + 1] - keep[j])
+                            wide[:, :, k] = (1 - f) * w[:, :, j] + f * w[:, :, j + 1]
                     wide[:, :, keep] = w
                     w = wide
                 widened.append(w)

@@ -129,6 +129,10 @@ def test_a_two_slice_network_starts_a_twenty_slice_one_exactly(tmp_path):
     ours = wide.predict(x, batch_size=500, verbose=0)
     theirs = narrow.predict(x[..., [0, 19]], batch_size=500, verbose=0)
     assert np.array_equal(ours, theirs) and np.abs(theirs).max() > 0.1
+    # The new slices: pointwise 0 (hence exact), depthwise blended from the kept slices (not
+    # 0, or neither factor would ever get a gradient).
+    depthwise, pointwise = next(l.get_weights()[:2] for l in wide.layers if l.get_weights() and l.get_weights()[0].shape == (3, 3, 20, 1))
+    assert np.all(pointwise[:, :, 1:19] == 0) and np.all(np.abs(depthwise[:, :, 1:19]).sum(axis=(0, 1, 3)) > 0)
     wide.save_weights(str(tmp_path / "w.h5"))
     with pytest.raises(SystemExit, match="cannot start"):
         t.load_initial(narrow, str(tmp_path / "w.h5"))
