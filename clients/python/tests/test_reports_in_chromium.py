@@ -91,7 +91,7 @@ def count_colour(rows, colour, tolerance=24):
 
 @pytest.mark.parametrize("command,figures", [
     (["study", "--events", "3000"], 2),
-    (["evaluate", "--model", "type2-2slice", "--events", "3000"], 4),
+    (["evaluate", "--model", "type2-2slice", "--events", "3000"], 5),
 ])
 def test_a_report_draws_its_plots_in_chromium(tmp_path, command, figures):
     report = tmp_path / "report"
