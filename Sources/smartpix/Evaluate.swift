@@ -16,7 +16,9 @@ struct Evaluate: ParsableCommand {
             model's constants), from a seed no training set uses (--seed, default 7), runs the \
             integer engine and compares with truth. Residual = prediction - truth (x and y in um); \
             its sigma is the standard deviation; pull = residual / predicted sigma (from the \
-            predicted covariance L L^T), whose width is 1 for a calibrated network. Printed \
+            predicted covariance L L^T), whose width is 1 for a calibrated network; a cluster \
+            whose predicted sigma is at its 1e-9 floor has no pull: counted per quantity \
+            (undefined_pulls) and left out of the widths. Printed \
             overall and binned in |cotBeta|, |cotAlpha| (the cluster's length along x) and pT; \
             sparsity is the fraction of weights whose code is 0 in the integer model, per layer \
             and overall. --json prints one object: residual_sigma and pull_sigma (keys x, y, \
@@ -41,6 +43,14 @@ struct Evaluate: ParsableCommand {
             discussion: "A folder with recon3D_<tag>.parquet and labels_<tag>.parquet (all tags, or --tag); 20 slices, or the model's count.",
             valueName: "folder"))
     var dataset: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Evaluate on the test set of a folder written by `smartpix training-data` instead of a simulated sample.",
+            discussion:
+                "The clusters train evaluated a model on for its record (test-*.npy); the folder's input code must be the model's (or, for a flash-input model, hold the measured charge).",
+            valueName: "folder"))
+    var data: String?
 
     @Option(help: "With --dataset: only this tag's files.")
     var tag: String?
@@ -70,6 +80,14 @@ struct Evaluate: ParsableCommand {
         } else if tag != nil {
             throw ValidationError("--tag needs --dataset")
         }
+        if let data {
+            if dataset != nil { throw ValidationError("--data and --dataset are two different test samples: give one") }
+            if geometry != nil { throw ValidationError("--geometry chooses a simulated sample; --data has its own") }
+            if events != nil { throw ValidationError("--events sizes a simulated sample; --data uses its whole test set") }
+            guard FileManager.default.fileExists(atPath: data + "/manifest.json") else {
+                throw ValidationError("--data \(data): no manifest.json (write the folder with smartpix training-data)")
+            }
+        }
         if let report { try OutputPath.checkFolder(report, flag: "--report") }
     }
 
@@ -83,6 +101,13 @@ struct Evaluate: ParsableCommand {
             (inputs, truth, count) = (d.inputs, d.truth, d.count)
             g = "dataset"
             description = "\(count) clusters of \(dataset) (\(d.tags)) through the front end (seed \(seed)), integer engine"
+        } else if let data {
+            let manifest = try JSONDecoder().decode(TrainingManifest.self, from: Data(contentsOf: URL(fileURLWithPath: data + "/manifest.json")))
+            let test = try TrainingSet.test(of: data, manifest: manifest, for: m, flag: "--data")
+            (inputs, truth, count) = (test.inputs, test.truth, test.count)
+            g = manifest.geometry
+            let seed = manifest.parts.first { $0.name == "test" }.map { " (seed \($0.seed))" } ?? ""
+            description = "the \(count) test clusters of \(data)\(seed), integer engine"
         } else {
             g = geometry ?? ModelCatalog.geometry(ofName: m.name) ?? "type2"
             var settings = try TrainingData.settings(geometry: g, slices: m.architecture.slices, seed: seed, adc: adc)
@@ -106,18 +131,21 @@ struct Evaluate: ParsableCommand {
 
 /// `smartpix evaluate --json`.
 struct EvaluationSummary: Codable {
-    struct Quantities: Codable {
-        var x: Double, y: Double, cotAlpha: Double, cotBeta: Double
-        init(_ v: [Double]) { (x, y, cotAlpha, cotBeta) = (v[0], v[1], v[2], v[3]) }
+    struct Quantities<Value: Codable>: Codable {
+        var x: Value, y: Value, cotAlpha: Value, cotBeta: Value
+        init(_ v: [Value]) { (x, y, cotAlpha, cotBeta) = (v[0], v[1], v[2], v[3]) }
         enum CodingKeys: String, CodingKey { case x, y, cotAlpha = "cot_alpha", cotBeta = "cot_beta" }
     }
     struct Bin: Codable {
         var low: Double, high: Double, events: Int
-        var residualSigma: Quantities, pullSigma: Quantities
+        var residualSigma: Quantities<Double>, pullSigma: Quantities<Double>
         enum CodingKeys: String, CodingKey { case low, high, events, residualSigma = "residual_sigma", pullSigma = "pull_sigma" }
     }
     var model: String, geometry: String, events: Int
-    var residualSigma: Quantities, residualMean: Quantities, pullSigma: Quantities
+    var residualSigma: Quantities<Double>, residualMean: Quantities<Double>, pullSigma: Quantities<Double>
+    /// Clusters whose pull is undefined (predicted sigma at its floor), left out of
+    /// pull_sigma; absent from records written before it was counted.
+    var undefinedPulls: Quantities<Int>?
     var sparsity: Double
     var layerSparsity: [String: Double]
     var byAbsCotBeta: [Bin], byPt: [Bin]
@@ -126,6 +154,7 @@ struct EvaluationSummary: Codable {
 
     enum CodingKeys: String, CodingKey {
         case model, geometry, events, residualSigma = "residual_sigma", residualMean = "residual_mean", pullSigma = "pull_sigma", sparsity
+        case undefinedPulls = "undefined_pulls"
         case layerSparsity = "layer_sparsity", byAbsCotBeta = "by_abs_cot_beta", byAbsCotAlpha = "by_abs_cot_alpha", byPt = "by_pt_gev"
     }
 
@@ -136,6 +165,7 @@ struct EvaluationSummary: Codable {
         residualSigma = Quantities(e.overall.residualSigma)
         residualMean = Quantities(e.overall.residualMean)
         pullSigma = Quantities(e.overall.pullSigma)
+        undefinedPulls = Quantities(e.overall.undefinedPulls)
         sparsity = e.sparsity
         layerSparsity = Dictionary(uniqueKeysWithValues: e.layerSparsity.map { ($0.name, Double($0.zero) / Double(max($0.total, 1))) })
         func bins(_ b: [(range: ClosedRange<Double>, resolution: Resolution)]) -> [Bin] {
@@ -153,14 +183,21 @@ struct EvaluationSummary: Codable {
     static func table(_ e: ModelEvaluation) -> String {
         func row(_ label: String, _ r: Resolution) -> String {
             String(
-                format: "%-18@ %7d  %7.2f %6.2f %7.4f %7.4f   %5.2f %5.2f %5.2f %5.2f", label, r.count, r.residualSigma[0], r.residualSigma[1],
+                format: "%@ %7d  %7.2f %6.2f %7.4f %7.4f   %5.2f %5.2f %5.2f %5.2f", label.padding(toLength: 18, withPad: " ", startingAt: 0), r.count,
+                r.residualSigma[0], r.residualSigma[1],
                 r.residualSigma[2],
                 r.residualSigma[3], r.pullSigma[0], r.pullSigma[1], r.pullSigma[2], r.pullSigma[3])
         }
-        var lines = ["                   events  residual sigma: x um, y um, cotA, cotB   pull width: x, y, cotA, cotB", row("all", e.overall)]
+        var lines = ["                    events  residual sigma: x um, y um, cotA, cotB   pull width: x, y, cotA, cotB", row("all", e.overall)]
         for (range, r) in e.byCotBeta { lines.append(row(String(format: "|cotB| %.1f-%.1f", range.lowerBound, range.upperBound), r)) }
         for (range, r) in e.byCotAlpha { lines.append(row(String(format: "|cotA| %.1f-%.1f", range.lowerBound, min(range.upperBound, 99)), r)) }
         for (range, r) in e.byPt { lines.append(row(String(format: "pT %.1f-%.1f GeV", range.lowerBound, min(range.upperBound, 999)), r)) }
+        let undefined = e.overall.undefinedPulls
+        if undefined.contains(where: { $0 > 0 }) {
+            lines.append(
+                "undefined pulls (predicted sigma at its 1e-9 floor, left out of the pull widths): "
+                    + zip(Prediction.quantities, undefined).map { "\($0) \($1)" }.joined(separator: ", ") + " of \(e.overall.count) clusters")
+        }
         lines.append(
             String(format: "sparsity: %.1f %% of weights are 0 in the integer model (", 100 * e.sparsity)
                 + e.layerSparsity.map { String(format: "%@ %.0f %%", $0.name, 100 * Double($0.zero) / Double(max($0.total, 1))) }.joined(separator: ", ") + ")")

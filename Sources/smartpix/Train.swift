@@ -141,10 +141,8 @@ struct Train: ParsableCommand {
         if case .string(let w) = summary["weights"] { summary["weights"] = .string(Self.withoutFolders(w)) }
         // 3. The model file, through the importer.
         var report = try ImportKeras.importModel(weights: prefix + ".h5", slices: manifest.slices, name: name, encoding: manifest.inputEncoding)
-        var test = try TrainingSet.read(from: folder, name: "test")
         if flash {
-            // The learned thresholds go into the model file; the test set's inputs are its
-            // measured charge through them.
+            // The learned thresholds go into the model file.
             guard case .string(let text) = summary["flash_thresholds_e"] else {
                 throw PythonHelper.Failure(description: "training \(name): the trainer gave no flash thresholds")
             }
@@ -152,8 +150,8 @@ struct Train: ParsableCommand {
             if let problem = f.problem { throw PythonHelper.Failure(description: "training \(name): \(problem)") }
             report.model.flashInput = f
             report.model.inputEncoding = nil
-            test.inputs = try TrainingSet.readCharge(from: folder, name: "test").map { f.code($0) &* FlashInput.inputStep }
         }
+        let test = try TrainingSet.test(of: folder, manifest: manifest, for: report.model, flag: "--data")
         try OutputPath.write(try ModelFile.encode(report.model), to: prefix + ".json", flag: "--out")
         let wall = (ContinuousClock.now - start).seconds
         let evaluation = try ModelEvaluation.run(report.model, inputs: test.inputs, truth: test.truth, count: test.count)

@@ -2,6 +2,7 @@ import ArgumentParser
 import CommandLineSupport
 import Dispatch
 import Foundation
+import OnPixelInference
 import ReadoutProtocol
 import ReadoutSim
 import ReferenceData
@@ -82,6 +83,26 @@ struct TrainingSet {
             throw ValidationError("\(folder)/\(name): inputs \(inputs.shape) and labels \(labels.shape) do not fit (N, 13, 21, S) and (N, 13)")
         }
         return TrainingSet(inputs: try inputs.int8(), truth: try labels.float32(), count: inputs.shape[0])
+    }
+
+    /// The test set of a training-data `folder` as `model` sees it: its inputs as written when
+    /// they carry the model's input code, its measured charge through the model's learned
+    /// flash thresholds for a flash-input model; refused when the two do not fit.
+    static func test(of folder: String, manifest: TrainingManifest, for model: QuantizedModel, flag: String) throws -> TrainingSet {
+        guard manifest.slices == model.architecture.slices else {
+            throw ValidationError("\(flag) \(folder): \(manifest.slices)-slice data, the model takes \(model.architecture.slices) slices")
+        }
+        var test = try read(from: folder, name: "test")
+        if let f = model.flashInput {
+            guard manifest.input == .flash else {
+                throw ValidationError("\(flag) \(folder): no measured charge for a flash-input model (write it with training-data --input flash)")
+            }
+            test.inputs = try readCharge(from: folder, name: "test").map { f.code($0) &* FlashInput.inputStep }
+        } else if model.inputEncoding != manifest.inputEncoding {
+            throw ValidationError(
+                "\(flag) \(folder): its inputs are coded with other constants than the model's (write it with training-data --encoding-from the model)")
+        }
+        return test
     }
 
     /// Writes NAME-inputs.npy (int8) and NAME-labels.npy (float32) into `folder`, and

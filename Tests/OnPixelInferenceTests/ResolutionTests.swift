@@ -55,4 +55,22 @@ import Testing
         let r = Resolution(predictions: [p, p], truth: [[0, 2.5, 0, 0], [0, -2.5, 0, 0]])
         #expect(abs(r.pullMean[1]) < 1e-12 && abs(r.pullSigma[1] - 2.0.squareRoot()) < 1e-6)  // pulls -1 and +1
     }
+
+    /// A sigma at its floor (raw diagonal <= 0 and nothing else in its row of L) has no pull:
+    /// counted and left out, so one such cluster does not set the width; its residual counts.
+    @Test func aSigmaAtItsFloorIsCountedNotAveraged() {
+        let good = Self.outputs(means: [0, 0, 0, 0], sigmas: [6, 1.5, 0.1, 0.02])
+        var floor = good
+        floor[1] = -0.25  // L11 <= 0: sigma_x is 1e-9 * 75 um
+        floor[3] = 0  // L22 = 0, but L21 below keeps sigma_y defined
+        floor[8] = 1.5 / 18.75
+        let r = Resolution(
+            predictions: [Prediction(outputs: good), Prediction(outputs: good), Prediction(outputs: floor)],
+            truth: [[6, 1.5, 0, 0], [-6, -1.5, 0, 0], [30, 3, 0, 0]])
+        #expect(Prediction(outputs: floor).sigmaAtFloor == [true, false, false, false])
+        #expect(r.undefinedPulls == [1, 0, 0, 0])
+        #expect(abs(r.pullMean[0]) < 1e-12 && abs(r.pullSigma[0] - 2.0.squareRoot()) < 1e-6)  // pulls -1 and +1 only (1e-9 on the diagonal)
+        #expect(abs(r.pullSigma[1] - (7.0 / 3).squareRoot()) < 1e-6)  // y pulls 1, -1, 2 (sigma_y from L21)
+        #expect(abs(r.residualSigma[0] - 336.0.squareRoot()) < 1e-9)  // residuals 6, -6, 30 all count
+    }
 }

@@ -2,7 +2,9 @@ import ReadoutProtocol
 
 /// Residuals and pulls of predictions against truth, for x (um), y (um), cotAlpha and
 /// cotBeta: residual = predicted mean - truth, pull = residual / predicted sigma (the square
-/// root of the covariance's diagonal). A calibrated network has pull widths of 1.
+/// root of the covariance's diagonal). A calibrated network has pull widths of 1. A pull
+/// whose predicted sigma is at its floor (`Prediction.sigmaAtFloor`) is undefined: counted in
+/// `undefinedPulls` and left out of the pull moments (one such cluster would set the width).
 public struct Resolution: Sendable, Codable, Equatable {
     /// Standard deviation of the residuals, per quantity.
     public var residualSigma: [Double]
@@ -10,10 +12,13 @@ public struct Resolution: Sendable, Codable, Equatable {
     /// Standard deviation of the pulls, per quantity.
     public var pullSigma: [Double]
     public var pullMean: [Double]
+    /// Per quantity, the clusters whose pull is undefined (sigma at its floor).
+    public var undefinedPulls: [Int]
     public var count: Int
 
     enum CodingKeys: String, CodingKey {
-        case residualSigma = "residual_sigma", residualMean = "residual_mean", pullSigma = "pull_sigma", pullMean = "pull_mean", count
+        case residualSigma = "residual_sigma", residualMean = "residual_mean", pullSigma = "pull_sigma", pullMean = "pull_mean", undefinedPulls =
+            "undefined_pulls", count
     }
 
     /// Accumulates one quantity's moments (Welford): exact enough for millions of values.
@@ -32,14 +37,16 @@ public struct Resolution: Sendable, Codable, Equatable {
     public init(predictions: [Prediction], truth: [[Double]]) {
         precondition(predictions.count == truth.count, "one truth per prediction")
         var residuals = [Moments](repeating: Moments(), count: 4), pulls = residuals
+        var undefined = [0, 0, 0, 0]
         for (p, t) in zip(predictions, truth) {
             let s = p.sigmas
             for q in 0..<4 {
                 let r = p.mean[q] - t[q]
                 residuals[q].add(r)
-                pulls[q].add(r / s[q])
+                if p.sigmaAtFloor[q] { undefined[q] += 1 } else { pulls[q].add(r / s[q]) }
             }
         }
+        undefinedPulls = undefined
         residualSigma = residuals.map(\.sigma)
         residualMean = residuals.map(\.mean)
         pullSigma = pulls.map(\.sigma)
@@ -58,7 +65,7 @@ public struct ModelEvaluation: Sendable {
     public var byPt: [(range: ClosedRange<Double>, resolution: Resolution)]
     public var sparsity: Double
     public var layerSparsity: [(name: String, zero: Int, total: Int)]
-    /// Every cluster's residual and pull, per quantity (x, y, cotAlpha, cotBeta), for plots.
+    /// Every cluster's residual and defined pull, per quantity (x, y, cotAlpha, cotBeta), for plots.
     public var residuals: [[Double]]
     public var pulls: [[Double]]
 
@@ -99,7 +106,7 @@ public struct ModelEvaluation: Sendable {
             let s = p.sigmas
             for q in 0..<4 {
                 residuals[q].append(p.mean[q] - t[q])
-                pulls[q].append((p.mean[q] - t[q]) / s[q])
+                if !p.sigmaAtFloor[q] { pulls[q].append((p.mean[q] - t[q]) / s[q]) }
             }
         }
         let layers = model.codeTensors

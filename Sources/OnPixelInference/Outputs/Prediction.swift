@@ -7,6 +7,10 @@ public struct Prediction: Sendable, Equatable {
     public var mean: [Double]
     /// Lower-triangular L in physical units, row-major 4 x 4.
     public var scaleMatrix: [Double]
+    /// Per quantity: row i of L is its 1e-9 floor and nothing else (raw diagonal <= 0, no
+    /// off-diagonal term), so the predicted sigma is 1e-9 of the label scale and the pull
+    /// undefined. The loss clips such clusters' density at 1e-9, so training leaves them there.
+    public var sigmaAtFloor: [Bool]
 
     /// Names of the four quantities, in order.
     public static let quantities = ["x", "y", "cotAlpha", "cotBeta"]
@@ -23,6 +27,7 @@ public struct Prediction: Sendable, Equatable {
         // Off-diagonal entries, row-major below the diagonal: L21, L31, L32, L41, L42, L43.
         var l = [Double](repeating: 0, count: 16)
         for i in 0..<4 { l[i * 4 + i] = diagonal[i] }
+        sigmaAtFloor = [v[1] <= 0, v[3] <= 0 && v[8] == 0, v[5] <= 0 && v[9] == 0 && v[10] == 0, v[7] <= 0 && v[11] == 0 && v[12] == 0 && v[13] == 0]
         l[1 * 4 + 0] = v[8]
         l[2 * 4 + 0] = v[9]
         l[2 * 4 + 1] = v[10]

@@ -101,6 +101,10 @@ def test_smartpix_train_writes_model_weights_log_and_record(data, tmp_path):
     record = json.load(open(tmp_path / "tiny.record.json"))
     assert record["slices"] == 2 and record["trainer"]["epochs_run"] == 2
     assert record["evaluation"]["events"] == 300 and set(record["evaluation"]["residual_sigma"]) == {"x", "y", "cot_alpha", "cot_beta"}
+    # evaluate --data: the record's evaluation, on the same test clusters.
+    r = run([SMARTPIX, "evaluate", "--model", str(tmp_path / "tiny.json"), "--data", str(data), "--json"])
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["residual_sigma"] == record["evaluation"]["residual_sigma"]
     r = run([SMARTPIX, "evaluate", "--model", str(tmp_path / "tiny.json"), "--events", "500", "--json", "--report", str(tmp_path / "report")])
     assert r.returncode == 0, r.stderr
     e = json.loads(r.stdout)
@@ -144,6 +148,18 @@ def test_twenty_slice_data_can_take_a_models_input_code(tmp_path):
     model = json.load(open(os.path.join(ROOT, "models", "type2-2slice.json")))
     manifest = json.load(open(tmp_path / "manifest.json"))
     assert manifest["slices"] == 20 and manifest["input_encoding"] == model["input_encoding"], (manifest["input_encoding"], model["input_encoding"])
+
+
+def test_evaluate_refuses_a_test_set_the_model_cannot_read(data, tmp_path):
+    r = run([SMARTPIX, "evaluate", "--model", "type2-20slice", "--data", str(data)])
+    assert r.returncode == 64 and "--data" in r.stderr and "takes 20 slices" in r.stderr, r.stderr
+    # The fixture's fitted constants are type2-2slice's (the same fit, the same seed); a model
+    # with others would read its inputs wrongly.
+    model = json.load(open(os.path.join(ROOT, "models", "type2-2slice.json")))
+    model["input_encoding"]["mean"] += 1
+    json.dump(model, open(tmp_path / "other.json", "w"))
+    r = run([SMARTPIX, "evaluate", "--model", str(tmp_path / "other.json"), "--data", str(data)])
+    assert r.returncode == 64 and "--data" in r.stderr and "other constants" in r.stderr, r.stderr
 
 
 @pytest.mark.parametrize("args,named", [
