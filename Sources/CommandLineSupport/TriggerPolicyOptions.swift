@@ -31,6 +31,11 @@ public struct TriggerPolicyOptions: ParsableArguments {
         }
     }
 
+    /// The same choice as trigger-filter's command line, for a chain of processes.
+    public var arguments: [String] {
+        ["--policy", policy.rawValue, "--threshold", "\(threshold)", "--confidence", "\(confidence)", "--sigma-limit", "\(sigmaLimit)"]
+    }
+
     public func validate() throws {
         guard threshold > 0, threshold.isFinite else { throw ValidationError("--threshold must be positive GeV, got \(threshold)") }
         guard confidence > 0, confidence < 1 else { throw ValidationError("--confidence must be in (0, 1), got \(confidence)") }

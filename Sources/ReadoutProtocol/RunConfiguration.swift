@@ -88,6 +88,11 @@ public struct FrontEndDescription: Codable, Sendable, Equatable {
     public var adc: ADCDescription
     public var seed: UInt64
     public var batch: Int
+    /// A run paced to the clock: when crossing 0 happens, nanoseconds since the Unix epoch
+    /// (CLOCK_REALTIME), so that a consumer in another process (or on a host with a
+    /// synchronized clock) measures latency from each crossing's moment. Absent otherwise.
+    public var clockOriginUnixNs: UInt64?
+
     public init(
         mode: String, geometry: String, pitchXUm: Double, pitchYUm: Double, thicknessUm: Double, biasV: Double, layer: String, rateHz: Double,
         occupancy: Double, sliceIndices: [Int], sliceTimesNs: [Double], noiseE: Double, thresholdE: Double, thresholdDispersionE: Double, adc: ADCDescription,
@@ -116,6 +121,7 @@ public struct FrontEndDescription: Codable, Sendable, Equatable {
         case mode, geometry, pitchXUm = "pitch_x_um", pitchYUm = "pitch_y_um", thicknessUm = "thickness_um", biasV = "bias_v", layer
         case rateHz = "rate_hz", occupancy, sliceIndices = "slice_indices", sliceTimesNs = "slice_times_ns", noiseE = "noise_e"
         case thresholdE = "threshold_e", thresholdDispersionE = "threshold_dispersion_e", adc, seed, batch
+        case clockOriginUnixNs = "clock_origin_unix_ns"
     }
 }
 

@@ -20,7 +20,11 @@ struct Soak: ParsableCommand {
             last window within --memory-growth of the second window's, the first being warm-up), \
             and the latency goal (p99 over the run at most --latency-goal). Exit 0 when all \
             hold, 3 otherwise. --json prints the report with its windows; --plot writes an SVG \
-            of the windows.
+            of the windows. With --processes the stages are the separate programs instead \
+            (readout-sim --realtime, --workers onpixel-infer, trigger-filter, found beside \
+            smartpix, joined by ipc), this process the consumer: latency from the crossing's \
+            moment as the front end's run-start gives it on the wall clock, and each \
+            process's resident memory, each held to --memory-growth.
             """
     )
 
@@ -43,6 +47,12 @@ struct Soak: ParsableCommand {
     @Option(help: ArgumentHelp("The p99 end-to-end latency the run should keep (units: us, ms).", valueName: "duration"))
     var latencyGoal = "100us"
 
+    @Flag(help: "Run the stages as separate processes (readout-sim, onpixel-infer, trigger-filter) instead of threads of this one.")
+    var processes = false
+
+    @Option(help: "Inference workers: threads of the chain, or onpixel-infer processes with --processes.")
+    var workers = 1
+
     @Flag(help: "Print the report (with every window) as one JSON object.")
     var json = false
 
@@ -58,6 +68,7 @@ struct Soak: ParsableCommand {
         guard Quantities.duration(window)! <= Quantities.duration(duration)! else {
             throw ValidationError("--window \(window) is longer than --duration \(duration)")
         }
+        guard (1...64).contains(workers) else { throw ValidationError("--workers must be 1...64, got \(workers)") }
         guard memoryGrowth >= 0, memoryGrowth.isFinite else { throw ValidationError("--memory-growth must be a non-negative fraction, got \(memoryGrowth)") }
         try OutputPath.check(plot, flag: "--plot")
     }
@@ -66,13 +77,17 @@ struct Soak: ParsableCommand {
         var zeroLoss: Bool
         var lagBoundUs: Double
         var maxLagUs: Double
+        /// The largest over the processes.
         var memoryGrowth: Double
+        /// With --processes: each process's.
+        var memoryGrowthByProcess: [String: Double]?
         var memoryGrowthBound: Double
         var latencyP99Us: Double
         var latencyGoalUs: Double
         var passed: Bool
         enum CodingKeys: String, CodingKey {
             case zeroLoss = "zero_loss", lagBoundUs = "lag_bound_us", maxLagUs = "max_lag_us", memoryGrowth = "memory_growth"
+            case memoryGrowthByProcess = "memory_growth_by_process"
             case memoryGrowthBound = "memory_growth_bound", latencyP99Us = "latency_p99_us", latencyGoalUs = "latency_goal_us", passed
         }
     }
@@ -85,31 +100,58 @@ struct Soak: ParsableCommand {
     func run() throws {
         installStopSignals()
         let (settings, network) = try chain.prepare(truth: false)
-        var c = Chain.Configuration()
-        c.frontEnd.realtime = true
-        c.frontEnd.maxDuration = Quantities.duration(duration)!
-        c.inferenceThreads = chain.threads
-        c.policy = policy.chosen
-        c.window = Quantities.duration(window)!
+        let policy = self.policy.chosen
         let monitor = try monitoring.start("soak")
         defer { monitor?.finish() }
-        c.metrics = monitor?.backend.factory
-        printProgress("soak: preparing the \(chain.mode.rawValue) front end ...")
-        let source = try FrameSource(settings)
-        printProgress("soak: \(duration) paced at 40 MHz, windows of \(window), model '\(network.name)', \(c.policy.name) at \(policy.threshold) GeV")
-        let report = try Chain.run(source: source, model: network, configuration: c, stop: processStopFlag) { w in
+        let metrics = monitor.map { StageMetrics(factory: $0.backend.factory, stage: "consumer") }
+        let onWindow = { (w: ChainWindow) in
             printProgress(
                 String(
                     format: "  %7.1f s  %9.0f decisions/s  lag %8.1f us  latency p50 %7.1f p99 %7.1f max %9.1f us  memory %6.1f MB", w.seconds,
                     w.decisionsPerS, w.lagUs, w.latencyUs.p50, w.latencyUs.p99, w.latencyUs.max, Double(w.residentBytes) / 1e6))
         }
+        let stages = processes ? "as separate processes" : "in one process"
+        let report: ChainReport
+        if processes {
+            let scratch = try PrivateTemporaryFolder(prefix: "smartpix-soak")
+            defer { scratch.remove() }
+            var c = try processConfiguration(settings: settings, scratch: scratch.url)
+            c.metrics = metrics
+            printProgress(
+                "soak: \(duration) paced at 40 MHz \(stages), windows of \(window), model '\(network.name)', \(policy.name) at \(self.policy.threshold) GeV")
+            report = try ProcessChain.run(configuration: c, stop: processStopFlag, onWindow: onWindow)
+        } else {
+            var c = Chain.Configuration()
+            c.frontEnd.realtime = true
+            c.frontEnd.maxDuration = Quantities.duration(duration)!
+            c.inferenceThreads = chain.threads
+            c.inferenceWorkers = workers
+            c.policy = policy
+            c.window = Quantities.duration(window)!
+            c.metrics = monitor?.backend.factory
+            printProgress("soak: preparing the \(chain.mode.rawValue) front end ...")
+            let source = try FrameSource(settings)
+            printProgress(
+                "soak: \(duration) paced at 40 MHz \(stages), windows of \(window), model '\(network.name)', \(policy.name) at \(self.policy.threshold) GeV")
+            report = try Chain.run(source: source, model: network, configuration: c, stop: processStopFlag, onWindow: onWindow)
+        }
         let windows = report.windows
-        let base = windows.count > 1 ? windows[1].residentBytes : windows.first?.residentBytes ?? 0
-        let growth = base > 0 ? (Double(windows.last?.residentBytes ?? 0) - Double(base)) / Double(base) : 0
+        // From the second window (the first is warm-up) to the last, per process.
+        // (A process that has ended has no reading in the windows after.)
+        func growthOf(_ bytes: (ChainWindow) -> UInt64?) -> Double {
+            let readings = windows.compactMap(bytes)
+            guard let last = readings.last, let base = readings.count > 1 ? readings[1] : readings.first, base > 0 else { return 0 }
+            return (Double(last) - Double(base)) / Double(base)
+        }
+        let names = Set(windows.flatMap { $0.residentBytesByProcess?.keys.map { $0 } ?? [] })
+        let byProcess =
+            names.isEmpty ? nil : Dictionary(uniqueKeysWithValues: names.map { name in (name, growthOf { $0.residentBytesByProcess?[name] }) })
+        let growth = byProcess?.values.max() ?? growthOf { $0.residentBytes }
         let lagBoundUs = Quantities.duration(lagBound)!.seconds * 1e6, goalUs = Quantities.duration(latencyGoal)!.seconds * 1e6
         let maxLag = windows.map(\.lagUs).max() ?? 0
         var v = Verdict(
-            zeroLoss: report.complete && report.lost == 0, lagBoundUs: lagBoundUs, maxLagUs: maxLag, memoryGrowth: growth, memoryGrowthBound: memoryGrowth,
+            zeroLoss: report.complete && report.lost == 0, lagBoundUs: lagBoundUs, maxLagUs: maxLag, memoryGrowth: growth, memoryGrowthByProcess: byProcess,
+            memoryGrowthBound: memoryGrowth,
             latencyP99Us: report.latencyUs.p99, latencyGoalUs: goalUs, passed: false)
         v.passed = v.zeroLoss && maxLag <= lagBoundUs && growth <= memoryGrowth && report.latencyUs.p99 <= goalUs
         if let plot { try OutputPath.write(Data(Self.figure(windows).utf8), to: plot, flag: "--plot") }
@@ -124,8 +166,48 @@ struct Soak: ParsableCommand {
                     v.passed ? "PASS:" : "FAIL:", v.zeroLoss ? "zero" : "NOT zero", maxLag <= lagBoundUs ? "bounded" : "NOT bounded", maxLag, lagBoundUs,
                     growth <= memoryGrowth ? "bounded" : "NOT bounded", 100 * growth, 100 * memoryGrowth, report.latencyUs.p99 <= goalUs ? "met" : "NOT met",
                     report.latencyUs.p99, goalUs))
+            if let byProcess {
+                print(
+                    "memory growth by process: "
+                        + byProcess.sorted { $0.key < $1.key }.map { String(format: "%@ %+.2f %%", $0.key, 100 * $0.value) }.joined(separator: ", "))
+            }
         }
         guard v.passed else { throw ExitCode(3) }
+    }
+
+    /// One line for the process, or one per process of a chain of processes.
+    static func memoryPanel(_ windows: [ChainWindow], series: (String, @escaping (ChainWindow) -> Double) -> TrendFigure.Series) -> TrendFigure.Panel {
+        let names = Set(windows.flatMap { $0.residentBytesByProcess?.keys.map { $0 } ?? [] }).sorted()
+        guard !names.isEmpty else {
+            return .init(series: [series("resident memory", { Double($0.residentBytes) / 1e6 })], yAxis: "MB", title: "Resident memory of the process")
+        }
+        // A process that has ended draws nothing more.
+        let lines = names.map { name in
+            TrendFigure.Series(name: name, points: windows.compactMap { w in w.residentBytesByProcess?[name].map { (w.seconds, Double($0) / 1e6) } })
+        }
+        return .init(series: lines, yAxis: "MB", title: "Resident memory of each process")
+    }
+
+    /// The chain as separate processes: the stages' own options for this model and chain.
+    func processConfiguration(settings: FrameSourceSettings, scratch: URL) throws -> ProcessChain.Configuration {
+        let (modelPath, file) = try ModelCatalog.load(chain.model, flag: "--model")
+        guard file.frontEndADC != nil else {
+            throw ValidationError("--model \(modelPath): the file has no input-code constants for readout-sim's --encoding-from; give a trained model")
+        }
+        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let executables = (FileManager.default.fileExists(atPath: exe.path) ? exe : Bundle.main.executableURL ?? exe).deletingLastPathComponent()
+        var c = ProcessChain.Configuration(executables: executables, scratch: scratch)
+        c.frontEndArguments = [
+            "--mode", chain.mode.rawValue, "--geometry", settings.simulation.sensor.geometry.name, "--slices", "\(settings.keptSlices.count)",
+            "--adc", file.flashInput != nil ? "flash" : "network", "--encoding-from", modelPath, "--occupancy", "\(chain.occupancy)",
+            "--seed", "\(chain.seed)", "--duration", duration,
+        ]
+        c.inferenceArguments = ["--model", modelPath, "--threads", "\(chain.threads)"]
+        c.triggerArguments = policy.arguments
+        c.workers = workers
+        c.window = Quantities.duration(window)!
+        c.thresholdGeV = policy.chosen.thresholdGeV
+        return c
     }
 
     static func figure(_ windows: [ChainWindow]) -> String {
@@ -139,7 +221,7 @@ struct Soak: ParsableCommand {
                 .init(
                     series: [series("p50", \.latencyUs.p50), series("p99", \.latencyUs.p99), series("p99.9", \.latencyUs.p999)], yAxis: "microseconds",
                     title: "End-to-end latency, crossing to decision"),
-                .init(series: [series("resident memory", { Double($0.residentBytes) / 1e6 })], yAxis: "MB", title: "Resident memory of the process"),
+                memoryPanel(windows, series: series),
             ], xAxis: "seconds since the start")
     }
 }

@@ -77,9 +77,38 @@ import Testing
         #expect(svg.components(separatedBy: "<polyline").count - 1 == 6, "rate, lag, three latency percentiles, memory")
     }
 
+    /// The stages as their own programs, this one the consumer: every cluster accounted for
+    /// through the stages' statistics, latency from each crossing's moment (the front end's
+    /// run-start gives crossing 0 on the wall clock), every process's memory in each window.
+    @Test func aSoakOverSeparateProcessesAccountsForEveryClusterAndEachProcess() throws {
+        let r = try Executables.run(
+            "smartpix",
+            ["soak", "--processes", "--workers", "2", "--mode", "physics", "--occupancy", "0.0005", "--duration", "3s", "--window", "500ms", "--json"],
+            timeout: 180)
+        #expect(!r.killed && (r.status == 0 || r.status == 3), "\(r.status): \(r.err)")
+        let j = try #require(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any], "\(r.out) \(r.err)")
+        let verdict = try #require(j["verdict"] as? [String: Any]), report = try #require(j["report"] as? [String: Any])
+        let generated = try #require(report["generated"] as? UInt64)
+        #expect(generated > 500, "about 0.0005 x 40 MHz x 3 s = 60,000 clusters at full speed; a debug build makes fewer")
+        #expect(report["received"] as? UInt64 == generated && report["lost"] as? UInt64 == 0 && report["complete"] as? Bool == true, "\(report)")
+        let workers = try #require(report["inference"] as? [[String: Any]])
+        #expect(workers.count == 2 && workers.allSatisfy { ($0["events"] as? UInt64 ?? 0) > 0 }, "both workers took a share")
+        #expect(workers.reduce(0) { $0 + ($1["events"] as? UInt64 ?? 0) } == generated)
+        let latency = try #require(report["latency_us"] as? [String: Any])
+        #expect(latency["count"] as? UInt64 == generated, "every decision timed from its crossing")
+        #expect((latency["p50"] as! Double) > 0 && (latency["max"] as! Double) < (report["wall_s"] as! Double) * 1e6)
+        let windows = try #require(report["windows"] as? [[String: Any]])
+        let names: Set = ["readout-sim", "onpixel-infer 0", "onpixel-infer 1", "trigger-filter", "smartpix soak"]
+        let second = try #require(windows.dropFirst().first?["resident_bytes_by_process"] as? [String: UInt64])
+        #expect(Set(second.keys) == names && second.values.allSatisfy { $0 > 1_000_000 }, "\(second)")
+        #expect(windows[1]["resident_bytes"] as? UInt64 == second.values.reduce(0, +))
+        let growth = try #require(verdict["memory_growth_by_process"] as? [String: Double])
+        #expect(Set(growth.keys) == names && verdict["memory_growth"] as? Double == growth.values.max())
+    }
+
     @Test(arguments: [
         (["--duration", "0s"], "--duration"), (["--duration", "2s", "--window", "5s"], "--window"), (["--lag-bound", "soon"], "--lag-bound"),
-        (["--memory-growth", "-1"], "--memory-growth"),
+        (["--memory-growth", "-1"], "--memory-growth"), (["--processes", "--workers", "0"], "--workers"),
     ])
     func badOptionsAreRefusedByName(arguments: [String], named: String) throws {
         let r = try Executables.run("smartpix", ["soak"] + arguments, timeout: 60)

@@ -43,7 +43,12 @@ public final class FrameSource: Sendable {
 
     /// Nanoseconds from the start of the run to crossing `bx`.
     public func time(ofCrossing bx: UInt64) -> UInt64 {
-        UInt64((Double(bx) * 1e9 / settings.rate).rounded())
+        Self.time(ofCrossing: bx, rate: settings.rate)
+    }
+
+    /// Nanoseconds from the start of a run at `rate` Hz to crossing `bx`.
+    public static func time(ofCrossing bx: UInt64, rate: Double) -> UInt64 {
+        UInt64((Double(bx) * 1e9 / rate).rounded())
     }
 
     /// Crossings `index * 1024 ..< (index + 1) * 1024`.

@@ -1,6 +1,5 @@
 import CoreMetrics
 import Foundation
-import Histogram
 import OnPixelInference
 import ReadoutProtocol
 import ReadoutSim
@@ -97,50 +96,14 @@ public enum Chain {
 
         // The consumer: every decision's latency, kept frames, windows.
         let clock = ContinuousClock()
-        var total = Histogram<UInt64>(highestTrackableValue: 600_000_000_000, numberOfSignificantValueDigits: .three)
-        var window = total
+        var taker = ChainConsumer(
+            origin: origin, rateHz: source.settings.rate, fromCrossing: c.frontEnd.realtime, sendLog: sendLog, window: c.window, metrics: metrics,
+            memory: { nil })
         var report = ChainReport()
         report.latencyFrom = c.frontEnd.realtime ? "crossing" : "send"
-        var windowStart = origin, windowDecided: UInt64 = 0, lastCrossing: UInt64 = 0, received: UInt64 = 0
-        func closeWindow(at now: ContinuousClock.Instant) {
-            let seconds = (now - windowStart).seconds
-            var w = ChainWindow()
-            w.seconds = (now - origin).seconds
-            w.decided = windowDecided
-            w.decisionsPerS = seconds > 0 ? Double(windowDecided) / seconds : 0
-            w.lagUs = ((now - origin).seconds - Double(source.time(ofCrossing: lastCrossing)) / 1e9) * 1e6
-            w.latencyUs = LatencySummary(window)
-            w.residentBytes = ResidentMemory.bytes ?? 0
-            report.windows.append(w)
-            metrics?.publish(window: w, received: received, kept: report.kept, latency: LatencySummary(total))
-            onWindow(w)
-            window.reset()
-            windowDecided = 0
-            windowStart = now
-        }
-        report.consumer = try consumer.consumeRun(idleTimeout: c.idleTimeout) { m in
-            let now = clock.now
-            if case .decisions(let d) = m.payload {
-                for (k, r) in d.records.enumerated() {
-                    let from: ContinuousClock.Instant? =
-                        c.frontEnd.realtime ? origin + .nanoseconds(Int64(source.time(ofCrossing: r.bunchCrossing))) : sendLog.sent(crossing: r.bunchCrossing)
-                    if let from {
-                        let ns = UInt64(max((now - from).nanoseconds, 0))
-                        _ = total.record(ns)
-                        _ = window.record(ns)
-                        if k == 0 { metrics?.sampleLatency(nanoseconds: ns) }
-                    }
-                    if r.keep { report.kept += 1 }
-                    lastCrossing = max(lastCrossing, r.bunchCrossing)
-                }
-                report.keptFramesReceived += UInt64(d.keptFrames?.count ?? 0)
-                windowDecided += UInt64(d.count)
-                received += UInt64(d.count)
-            }
-            if now - windowStart >= c.window { closeWindow(at: now) }
-        }
+        report.consumer = try consumer.consumeRun(idleTimeout: c.idleTimeout) { m in taker.take(m, at: clock.now, onWindow: onWindow) }
         let end = clock.now
-        if windowDecided > 0 { closeWindow(at: end) }
+        taker.finish(at: end, onWindow: onWindow)
         frontEnd.join()
         for w in inference { w.join() }
         trigger.join()
@@ -149,34 +112,7 @@ public enum Chain {
         guard let f = frontEndStats.value, i.count == workers, let t = triggerStats.value else {
             throw ChainFailure(description: "a stage ended without its statistics")
         }
-        report.frontEnd = f
-        report.inference = i
-        report.trigger = t
-        report.crossings = f.bunchCrossings
-        report.generated = f.clusters
-        report.inferred = i.reduce(0) { $0 + $1.events }
-        report.decided = t.decisions
-        report.received = report.consumer.records
-        let hops = [
-            ("front end -> inference", f.clusters, report.inferred), ("inference -> trigger", report.inferred, t.decisions),
-            ("trigger -> consumer", t.decisions, report.received),
-        ]
-        for (name, sent, arrived) in hops { report.lostPerHop[name] = sent > arrived ? sent - arrived : 0 }
-        report.lost = f.clusters > report.received ? f.clusters - report.received : 0
-        report.wallSeconds = (end - origin).seconds
-        report.rtf = report.wallSeconds > 0 ? f.simulatedSeconds / report.wallSeconds : 0
-        report.latencyUs = LatencySummary(total)
-        report.dataReduction = report.received > 0 ? 1 - Double(report.kept) / Double(report.received) : 0
-        report.byteReduction = t.byteReduction
-        report.thresholdGeV = c.policy.thresholdGeV
-        report.efficiency = t.efficiency
-        var shortfalls = report.consumer.shortfalls
-        if report.lost > 0 { shortfalls.append("\(report.lost) of \(f.clusters) clusters generated got no decision") }
-        if report.keptFramesReceived != report.kept { shortfalls.append("\(report.kept) kept, \(report.keptFramesReceived) kept frames arrived") }
-        for (w, stats) in i.enumerated() { shortfalls += stats.imbalance.map { "inference\(workers > 1 ? " \(w)" : ""): \($0)" } }
-        shortfalls += t.imbalance.map { "trigger: \($0)" }
-        report.shortfalls = shortfalls
-        report.complete = shortfalls.isEmpty
+        report.account(frontEnd: f, inference: i, trigger: t, consumer: taker, wallSeconds: (end - origin).seconds, thresholdGeV: c.policy.thresholdGeV)
         if let metrics {
             metrics.publish(window: report.windows.last ?? ChainWindow(), received: report.received, kept: report.kept, latency: report.latencyUs)
             metrics.sibling(stage: "chain").publish(report)

@@ -27,10 +27,14 @@ public struct ChainWindow: Sendable, Codable, Equatable {
     /// (real-time runs; as-fast-as-possible runs run ahead, which is negative).
     public var lagUs = 0.0
     public var latencyUs = LatencySummary()
+    /// Resident memory at the window's end: the process's, or (a chain of separate
+    /// processes) their sum, each one's in `residentBytesByProcess`.
     public var residentBytes: UInt64 = 0
+    public var residentBytesByProcess: [String: UInt64]?
 
     enum CodingKeys: String, CodingKey {
         case seconds, decided, decisionsPerS = "decisions_per_s", lagUs = "lag_us", latencyUs = "latency_us", residentBytes = "resident_bytes"
+        case residentBytesByProcess = "resident_bytes_by_process"
     }
 }
 

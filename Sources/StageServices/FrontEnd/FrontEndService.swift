@@ -103,7 +103,9 @@ public struct FrontEndService: ~Copyable {
         let start = c.origin ?? clock.now
         sender.interrupt = stop
         sender.deadline = c.maxDuration.map { start + $0 }
-        try sender.sendRunStart(RunStart(producer: "readout-sim", configuration: runConfiguration()))
+        var configuration = runConfiguration()
+        if c.realtime { configuration.frontEnd?.clockOriginUnixNs = UnixTime.nanoseconds(at: start, clock: clock) }
+        try sender.sendRunStart(RunStart(producer: "readout-sim", configuration: configuration))
         c.metrics?.run(c.runID)
 
         let pipeline = ChunkPipeline(source: source, threads: c.threads, limit: chunkLimit)
