@@ -103,7 +103,7 @@ public enum Chain {
         report.latencyFrom = c.frontEnd.realtime ? "crossing" : "send"
         report.consumer = try consumer.consumeRun(idleTimeout: c.idleTimeout) { m in taker.take(m, at: clock.now, onWindow: onWindow) }
         let end = clock.now
-        taker.finish(at: end, onWindow: onWindow)
+        taker.finish(onWindow: onWindow)
         frontEnd.join()
         for w in inference { w.join() }
         trigger.join()

@@ -66,20 +66,20 @@ struct ChainConsumer {
         if let start = windowStart, now - start >= windowLength { closeWindow(at: now, onWindow: onWindow) }
     }
 
-    /// Closes the last, partial window if it saw decisions; its lag is the one when its last
-    /// decision arrived (the clock runs on after the front end has stopped, the crossings not).
-    mutating func finish(at end: ContinuousClock.Instant, onWindow: (ChainWindow) -> Void) {
-        if windowDecided > 0 { closeWindow(at: end, lagAt: lastDecisionAt, onWindow: onWindow) }
+    /// Closes the last, partial window if it saw decisions. It ends at its last decision: the
+    /// clock runs on until the end-of-run arrives, the crossings do not.
+    mutating func finish(onWindow: (ChainWindow) -> Void) {
+        if windowDecided > 0, let last = lastDecisionAt { closeWindow(at: last, onWindow: onWindow) }
     }
 
-    private mutating func closeWindow(at now: ContinuousClock.Instant, lagAt: ContinuousClock.Instant? = nil, onWindow: (ChainWindow) -> Void) {
+    private mutating func closeWindow(at now: ContinuousClock.Instant, onWindow: (ChainWindow) -> Void) {
         let start = windowStart ?? now
         let seconds = (now - start).seconds
         var w = ChainWindow()
         w.seconds = origin.map { (now - $0).seconds } ?? 0
         w.decided = windowDecided
         w.decisionsPerS = seconds > 0 ? Double(windowDecided) / seconds : 0
-        if let due = moment(ofCrossing: lastCrossing) { w.lagUs = ((lagAt ?? now) - due).seconds * 1e6 }
+        if let due = moment(ofCrossing: lastCrossing) { w.lagUs = (now - due).seconds * 1e6 }
         w.latencyUs = LatencySummary(window)
         w.residentBytesByProcess = memory()
         w.residentBytes = w.residentBytesByProcess?.values.reduce(0, +) ?? ResidentMemory.bytes ?? 0

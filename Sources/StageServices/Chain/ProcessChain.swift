@@ -117,7 +117,7 @@ public enum ProcessChain {
             throw ChainFailure(description: failure.value ?? "the consumer: \(error)")
         }
         let end = clock.now
-        taker.finish(at: end, onWindow: onWindow)
+        taker.finish(onWindow: onWindow)
         finished.stop()
         watcher.join()
         if let failure = failure.value { throw ChainFailure(description: failure) }
