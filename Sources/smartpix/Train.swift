@@ -51,7 +51,7 @@ struct Train: ParsableCommand {
         help: ArgumentHelp(
             "Start from a trained network instead of a random start: a shipped model's NAME or a Keras weights file (.h5).",
             discussion:
-                "Sparsifying a trained dense network (--sparsity mdmm --init type2-2slice) keeps more of its resolution than sparsifying from scratch; the architecture and slice count must match.",
+                "Sparsifying a trained dense network (--sparsity mdmm --init type2-2slice) keeps more of its resolution than sparsifying from scratch; the architecture and slice count must match. The network it starts from is epoch 0: training returns it unless an epoch does better. A flash-input network starts from a flash-input one (its learned thresholds come from the model file beside the weights).",
             valueName: "model"))
     var initial: String?
 
@@ -130,10 +130,21 @@ struct Train: ParsableCommand {
         if sample.input == .flash, !flash {
             throw ValidationError("--data \(folder): no measured charge for --input flash (write it with training-data --input flash)")
         }
-        if flash, let initial {
-            throw ValidationError("--init \(initial): flash-input networks start from scratch (their learned thresholds are not in the Keras weights)")
-        }
         if flash { arguments += ["--input", "flash"] }
+        if let initial {
+            // What the network started from takes: its model file is beside its weights, and
+            // holds a flash network's learned thresholds (the Keras weights do not).
+            let file = initial.hasSuffix(".h5") ? String(initial.dropLast(3)) + ".json" : initial
+            let start = initial.hasSuffix(".h5") && !FileManager.default.fileExists(atPath: file) ? nil : try ModelCatalog.load(file, flag: "--init").model
+            switch (flash, start?.flashInput) {
+            case (true, let f?): arguments += ["--init-thresholds", f.thresholds.map { "\($0)" }.joined(separator: ",")]
+            case (true, nil):
+                throw ValidationError(
+                    "--init \(initial): no flash-input network's model file (\(file)) with its learned thresholds; --data \(folder) holds flash training data")
+            case (false, _?): throw ValidationError("--init \(initial): \(file) takes 2-bit flash codes, and --data \(folder) holds the input code")
+            case (false, nil): break
+            }
+        }
         let output = try PythonHelper.run("smartpix.train", arguments, purpose: "training \(name)", echo: true)
         guard let last = String(decoding: output, as: UTF8.self).split(separator: "\n").last,
             var summary = try? JSONDecoder().decode([String: JSONNumberOrString].self, from: Data(last.utf8))

@@ -20,7 +20,9 @@ backward; the summary gives the learned thresholds.
 
 Usage (what `smartpix train` runs):
     python -m smartpix.train --data DIR --out PREFIX [--epochs 40 --batch 1024 --learning-rate 1e-3
-        --seed 1 --sparsity none|l1l2|mdmm --target 0.7 --patience 6 --input network|flash --init WEIGHTS.h5]
+        --seed 1 --sparsity none|l1l2|mdmm --target 0.7 --patience 6 --input network|flash --init WEIGHTS.h5 [--init-thresholds T1,T2,T3]]
+A flash network started from another (--init) needs that network's learned thresholds too:
+the Keras weights do not hold them (they are in its model file).
 The learning rate halves after --decay-patience epochs without a better validation loss;
 training stops after --patience. Writes PREFIX.h5 (Keras weights, the best epoch), PREFIX-log.csv (one row per epoch) and
 prints a JSON summary as its last line on stdout; a progress line per epoch on stderr.
@@ -229,8 +231,10 @@ def train(args):
     tf.keras.utils.set_random_seed(args.seed)
     tf.config.experimental.enable_op_determinism()
     flash = args.input == "flash"
-    if flash and args.init:  # the Keras weights do not hold the learned thresholds
-        raise SystemExit("--init: flash-input networks start from scratch (their learned thresholds are not in the Keras weights)")
+    if flash and args.init and not args.init_thresholds:  # the Keras weights do not hold the learned thresholds
+        raise SystemExit("--init: a flash-input network also needs its learned thresholds (--init-thresholds T1,T2,T3, electrons)")
+    if args.init_thresholds and not (flash and args.init):
+        raise SystemExit("--init-thresholds: only with --input flash and --init")
     what = "charge" if flash else "inputs"
     x, y = load_set(args.data, "train", what)
     xv, yv = load_set(args.data, "validation", what)
@@ -243,7 +247,7 @@ def train(args):
     network = model  # what is saved and imported: the QKeras network alone
     adc = None
     if flash:
-        adc = flash_adc_layer()
+        adc = flash_adc_layer(*([parse_thresholds(args.init_thresholds)] if args.init_thresholds else []))
         x_in = tf.keras.layers.Input(x.shape[1:])
         model = tf.keras.models.Model(x_in, network(adc(x_in)))
         feed = lambda charge: charge.astype(np.float32)  # noqa: E731
@@ -288,6 +292,8 @@ def train(args):
         if args.sparsity != "mdmm" or start_sparsity >= args.target - 0.01:
             best, best_epoch = validation_loss(), 0
             network.save_weights(weights_path)
+            if adc:
+                best_thresholds = [float(v) for v in adc.thresholds().numpy()]
             print(f"epoch 0 (--init): validation {best:.4f}, sparsity {start_sparsity:.3f}", file=sys.stderr, flush=True)
     for epoch in range(args.epochs):
         order = rng.permutation(len(x))
@@ -334,6 +340,17 @@ def train(args):
             **({"flash_thresholds_e": ",".join(repr(np.float32(v).item()) for v in best_thresholds)} if adc else {})}
 
 
+def parse_thresholds(text):
+    """Three increasing flash thresholds in electrons, "T1,T2,T3"."""
+    try:
+        t = [float(v) for v in text.split(",")]
+    except ValueError:
+        raise SystemExit(f"--init-thresholds {text}: not three numbers") from None
+    if len(t) != 3 or not all(np.isfinite(t)) or not 0 < t[0] < t[1] < t[2]:
+        raise SystemExit(f"--init-thresholds {text}: three increasing positive thresholds in electrons are needed")
+    return tuple(t)
+
+
 def main(argv):
     p = argparse.ArgumentParser(prog="smartpix.train", description=__doc__.split("\n\n")[0])
     p.add_argument("--data", required=True, help="folder written by smartpix training-data")
@@ -350,6 +367,7 @@ def main(argv):
     p.add_argument("--patience", type=int, default=6, help="early stopping: epochs without a better validation loss")
     p.add_argument("--input", choices=["network", "flash"], default="network",
                    help="network: the 4-bit network code of the data's inputs; flash: 2-bit flash codes of the data's charge, thresholds learned")
+    p.add_argument("--init-thresholds", help="with --input flash and --init: the learned thresholds of the network it starts from, T1,T2,T3 electrons")
     p.add_argument("--init", help="start from these Keras weights (a trained network's PREFIX.h5) instead of a random start")
     p.add_argument("--decay-patience", type=int, default=2, help="halve the learning rate after this many epochs without a better loss")
     args = p.parse_args(argv[1:])

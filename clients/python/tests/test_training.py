@@ -224,8 +224,9 @@ def test_a_flash_input_network_learns_its_thresholds_end_to_end(tmp_path):
     # passed its threshold (400 +- 20 e, noise 30 e).
     last = charge[..., 1]
     assert np.all(codes[charge == 0] == 0) and last[last != 0].min() > 300
+    # A network that takes the input code cannot start a flash one.
     r = run([SMARTPIX, "train", "--data", str(data), "--init", "type2-2slice", "--out", str(tmp_path / "g")])
-    assert r.returncode == 64 and "--init type2-2slice: flash-input networks start from scratch" in r.stderr, r.stderr
+    assert r.returncode == 64 and "--init type2-2slice: no flash-input network's model file" in r.stderr, r.stderr
     r = run([SMARTPIX, "train", "--data", str(data), "--epochs", "2", "--batch", "256", "--out", str(tmp_path / "f")])
     assert r.returncode == 0, r.stderr[-3000:]
     model = json.load(open(tmp_path / "f.json"))
@@ -236,8 +237,19 @@ def test_a_flash_input_network_learns_its_thresholds_end_to_end(tmp_path):
         [float(v) for v in record["trainer"]["flash_thresholds_e"].split(",")] == t
     r = run([SMARTPIX, "evaluate", "--model", str(tmp_path / "f.json"), "--events", "300", "--json"])
     assert r.returncode == 0 and json.loads(r.stdout)["events"] == 300, r.stderr
-    # A network-code folder cannot train a flash network.
+    # Fine-tuning a flash network starts where it ended, thresholds included (they come from
+    # its model file): with a step too large to improve, the start is what comes back.
+    r = run([SMARTPIX, "train", "--data", str(data), "--init", str(tmp_path / "f.h5"), "--epochs", "1", "--learning-rate", "0.5",
+             "--out", str(tmp_path / "f2")])
+    assert r.returncode == 0, r.stderr[-3000:]
+    start = float(r.stderr.split("epoch 0 (--init): validation ")[1].split(",")[0])
+    assert abs(start - record["trainer"]["best_validation_loss"]) < 1e-3, (start, record["trainer"])
+    again = json.load(open(tmp_path / "f2.json"))["flash_input"]["thresholds_e"]
+    assert np.allclose(again, t, atol=0.01), (again, t)
+    # A network-code folder cannot train a flash network, nor fine-tune one.
     plain = tmp_path / "plain"
     assert run([SMARTPIX, "training-data", "--events", "200", "--out", str(plain)]).returncode == 0
     r = run([SMARTPIX, "train", "--data", str(plain), "--input", "flash", "--out", str(tmp_path / "g")])
     assert r.returncode == 64 and "--input flash" in r.stderr, r.stderr
+    r = run([SMARTPIX, "train", "--data", str(plain), "--init", str(tmp_path / "f.h5"), "--out", str(tmp_path / "g")])
+    assert r.returncode == 64 and "takes 2-bit flash codes" in r.stderr, r.stderr
