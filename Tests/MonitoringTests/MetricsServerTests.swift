@@ -9,8 +9,9 @@ import Testing
 #endif
 
 /// Stages' statistics through swift-metrics into a Prometheus registry, served over HTTP.
-/// (The servers run on the test process's concurrency pool, which the parallel suite's
-/// blocking tests can hold for many seconds: waits here are generous, never timed.)
+/// (The servers run on the test process's concurrency pool, which the socket and process
+/// tests block for minutes: scripts/test.sh runs this suite on its own. Waits here are
+/// generous, never timed.)
 @Suite struct MetricsServerTests {
     /// The value of `name{labels}` in a Prometheus text exposition.
     static func value(_ text: String, _ name: String, _ labels: String) -> Double? {
@@ -86,7 +87,8 @@ import Testing
             host: "127.0.0.1", port: 0, content: .dashboard([URL(string: "http://\(stage.address)/metrics")!, gone], timeout: 120))
 
         let (metrics, _) = try await URLSession.shared.data(from: URL(string: "http://\(dashboard.address)/stage/0/metrics")!)
-        #expect(Self.value(String(decoding: metrics, as: UTF8.self), "smartpix_kept_total", #"stage="trigger""#) == 9)
+        let gathered = String(decoding: metrics, as: UTF8.self)
+        #expect(Self.value(gathered, "smartpix_kept_total", #"stage="trigger""#) == 9, "\(gathered)")
         // The stage sampled itself when it started: its history has that snapshot.
         let (history, _) = try await URLSession.shared.data(from: URL(string: "http://\(dashboard.address)/stage/0/history")!)
         let snapshots = try JSONDecoder().decode([History.Snapshot].self, from: history)
