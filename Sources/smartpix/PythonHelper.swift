@@ -59,6 +59,8 @@ enum PythonHelper {
         sys.argv = [\(pythonString(module))] + sys.argv[1:]
         try:
             runpy.run_module(\(pythonString(module)), run_name="__main__", alter_sys=True)
+        except KeyboardInterrupt:
+            sys.exit(130)
         except ModuleNotFoundError as e:
             if e.name and e.name.split(".")[0] != "smartpix":
                 sys.stderr.write(f"the Python package '{e.name}' is missing for {sys.executable}; install the client's requirements: {sys.executable} -m pip install -r \(clients)/requirements.txt\\n")
@@ -92,7 +94,20 @@ enum PythonHelper {
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
+        // A stop signal to this process ends the helper too: a trainer left running after its
+        // parent was killed would go on taking the cores for nothing.
+        installStopSignals()
         do { try p.run() } catch { throw Failure(description: "\(purpose) needs Python (\(interpreter)): \(error.localizedDescription)") }
+        let exited = StopFlag()
+        let forwarder = WorkerThread(name: "python stop") {
+            while !exited.isStopped {
+                if processStopFlag.isStopped {
+                    p.terminate()
+                    return
+                }
+                usleep(20_000)
+            }
+        }
         // Read both pipes while the helper runs (a large output would otherwise block it).
         let errorData = SharedValue<Data?>(nil)
         let reader = WorkerThread(name: "python stderr") {
@@ -111,7 +126,12 @@ enum PythonHelper {
         }
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
+        exited.stop()
+        forwarder.join()
         reader.join()
+        if processStopFlag.isStopped {
+            throw Failure(description: "\(purpose): stopped by a signal (SIGINT or SIGTERM); the Python helper was ended with it")
+        }
         guard p.terminationStatus == 0 else {
             let message = String(decoding: errorData.value ?? Data(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             throw Failure(description: "\(purpose): \(message.isEmpty ? "the Python helper failed (exit \(p.terminationStatus))" : message)")

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -116,6 +117,39 @@ def test_smartpix_train_writes_model_weights_log_and_record(data, tmp_path):
     page = open(tmp_path / "report" / "index.html").read()
     # Five figures inline, each histogram panel drawn with its bars and its Gaussian.
     assert page.count("<svg") == 5 and page.count("<polyline") >= 8 and page.count("<rect") > 100
+
+
+def test_a_stop_signal_to_smartpix_train_ends_its_trainer(data, tmp_path):
+    """SIGTERM to `smartpix train` (a scheduler's kill, `timeout`) ends the Python trainer with
+    it and says so; the trainer used to run on, orphaned, for the rest of its epochs."""
+    out = str(tmp_path / "stopped")
+    p = subprocess.Popen([SMARTPIX, "train", "--data", str(data), "--epochs", "1000", "--batch", "256", "--out", out],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+    said = []
+    for line in p.stderr:  # the trainer's progress, echoed by smartpix
+        said.append(line)
+        if line.startswith("epoch 1/"):
+            break
+    assert said and said[-1].startswith("epoch 1/"), "".join(said)[-3000:]
+    p.terminate()
+    rest = p.communicate(timeout=120)[1]
+    assert p.returncode != 0
+    assert "stopped by a signal" in rest, rest[-3000:]
+
+    def running():  # any process still naming the output prefix (the trainer's command line has it)
+        found = []
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                if out.encode() in open(f"/proc/{pid}/cmdline", "rb").read():
+                    found.append(pid)
+            except OSError:
+                pass
+        return found
+    for _ in range(100):
+        if not running():
+            break
+        time.sleep(0.1)
+    assert not running(), "the trainer outlived smartpix"
 
 
 def test_a_two_slice_network_starts_a_twenty_slice_one_exactly(tmp_path):
