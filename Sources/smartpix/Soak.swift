@@ -111,14 +111,15 @@ struct Soak: ParsableCommand {
                     w.decisionsPerS, w.lagUs, w.latencyUs.p50, w.latencyUs.p99, w.latencyUs.max, Double(w.residentBytes) / 1e6))
         }
         let stages = processes ? "as separate processes" : "in one process"
+        let header =
+            "soak: \(duration) paced at 40 MHz \(stages), windows of \(window), model '\(network.name)', \(policy.name) at \(self.policy.threshold) GeV"
         let report: ChainReport
         if processes {
             let scratch = try PrivateTemporaryFolder(prefix: "smartpix-soak")
             defer { scratch.remove() }
             var c = try processConfiguration(settings: settings, scratch: scratch.url)
             c.metrics = metrics
-            printProgress(
-                "soak: \(duration) paced at 40 MHz \(stages), windows of \(window), model '\(network.name)', \(policy.name) at \(self.policy.threshold) GeV")
+            printProgress(header)
             report = try ProcessChain.run(configuration: c, stop: processStopFlag, onWindow: onWindow)
         } else {
             var c = Chain.Configuration()
@@ -131,8 +132,7 @@ struct Soak: ParsableCommand {
             c.metrics = monitor?.backend.factory
             printProgress("soak: preparing the \(chain.mode.rawValue) front end ...")
             let source = try FrameSource(settings)
-            printProgress(
-                "soak: \(duration) paced at 40 MHz \(stages), windows of \(window), model '\(network.name)', \(policy.name) at \(self.policy.threshold) GeV")
+            printProgress(header)
             report = try Chain.run(source: source, model: network, configuration: c, stop: processStopFlag, onWindow: onWindow)
         }
         let windows = report.windows
@@ -143,7 +143,7 @@ struct Soak: ParsableCommand {
             guard let last = readings.last, let base = readings.count > 1 ? readings[1] : readings.first, base > 0 else { return 0 }
             return (Double(last) - Double(base)) / Double(base)
         }
-        let names = Set(windows.flatMap { $0.residentBytesByProcess?.keys.map { $0 } ?? [] })
+        let names = Self.processNames(windows)
         let byProcess =
             names.isEmpty ? nil : Dictionary(uniqueKeysWithValues: names.map { name in (name, growthOf { $0.residentBytesByProcess?[name] }) })
         let growth = byProcess?.values.max() ?? growthOf { $0.residentBytes }
@@ -175,9 +175,14 @@ struct Soak: ParsableCommand {
         guard v.passed else { throw ExitCode(3) }
     }
 
+    /// The processes whose memory the windows hold (none for a chain in one process), sorted.
+    static func processNames(_ windows: [ChainWindow]) -> [String] {
+        Set(windows.flatMap { $0.residentBytesByProcess.map { Array($0.keys) } ?? [] }).sorted()
+    }
+
     /// One line for the process, or one per process of a chain of processes.
     static func memoryPanel(_ windows: [ChainWindow], series: (String, @escaping (ChainWindow) -> Double) -> TrendFigure.Series) -> TrendFigure.Panel {
-        let names = Set(windows.flatMap { $0.residentBytesByProcess?.keys.map { $0 } ?? [] }).sorted()
+        let names = processNames(windows)
         guard !names.isEmpty else {
             return .init(series: [series("resident memory", { Double($0.residentBytes) / 1e6 })], yAxis: "MB", title: "Resident memory of the process")
         }

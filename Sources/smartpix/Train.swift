@@ -131,10 +131,10 @@ struct Train: ParsableCommand {
             throw ValidationError("--data \(folder): no measured charge for --input flash (write it with training-data --input flash)")
         }
         if flash { arguments += ["--input", "flash"] }
-        if let initial {
+        if let initial, let weights = initialWeights {
             // What the network started from takes: its model file is beside its weights, and
             // holds a flash network's learned thresholds (the Keras weights do not).
-            let file = initial.hasSuffix(".h5") ? String(initial.dropLast(3)) + ".json" : initial
+            let file = String(weights.dropLast(3)) + ".json"
             let start = initial.hasSuffix(".h5") && !FileManager.default.fileExists(atPath: file) ? nil : try ModelCatalog.load(file, flag: "--init").model
             switch (flash, start?.flashInput) {
             case (true, let f?): arguments += ["--init-thresholds", f.thresholds.map { "\($0)" }.joined(separator: ",")]

@@ -17,8 +17,9 @@ struct ChainConsumer {
     /// Resident memory at a window's end: this process's, or each process's by name.
     let memory: () -> [String: UInt64]?
 
+    /// Latencies in nanoseconds, up to 10 minutes: over the run and in the open window.
     private(set) var total = Histogram<UInt64>(highestTrackableValue: 600_000_000_000, numberOfSignificantValueDigits: .three)
-    private var window = Histogram<UInt64>(highestTrackableValue: 600_000_000_000, numberOfSignificantValueDigits: .three)
+    private var window: Histogram<UInt64>
     private var windowStart: ContinuousClock.Instant?
     private var windowDecided: UInt64 = 0, lastCrossing: UInt64 = 0
     private var lastDecisionAt: ContinuousClock.Instant?
@@ -36,6 +37,7 @@ struct ChainConsumer {
         windowLength = window
         self.metrics = metrics
         self.memory = memory
+        self.window = total
         windowStart = origin
     }
 

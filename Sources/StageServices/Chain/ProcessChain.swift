@@ -44,12 +44,12 @@ public enum ProcessChain {
 
         var stages: [StageChild] = []
         defer { for s in stages { s.kill() } }
-        stages.append(
-            try StageChild(
-                "trigger-filter", in: c.executables, folder: c.scratch,
-                c.triggerArguments + [
-                    "--input", "bind:" + predictions, "--output", "connect:" + decisions, "--workers", "\(c.workers)", "--idle-timeout", idle,
-                ]))
+        let trigger = try StageChild(
+            "trigger-filter", in: c.executables, folder: c.scratch,
+            c.triggerArguments + [
+                "--input", "bind:" + predictions, "--output", "connect:" + decisions, "--workers", "\(c.workers)", "--idle-timeout", idle,
+            ])
+        stages.append(trigger)
         for w in 0..<c.workers {
             stages.append(
                 try StageChild(
@@ -135,7 +135,7 @@ public enum ProcessChain {
         }
         let f = stats(frontEnd, FrontEndStats.self) ?? FrontEndStats()
         let i = stages.filter { $0.program == "onpixel-infer" }.map { stats($0, InferenceStats.self) ?? InferenceStats() }
-        let t = stats(stages[0], TriggerStats.self) ?? TriggerStats()
+        let t = stats(trigger, TriggerStats.self) ?? TriggerStats()
         report.shortfalls = shortfalls
         let origin = taker.origin ?? end
         report.account(frontEnd: f, inference: i, trigger: t, consumer: taker, wallSeconds: (end - origin).seconds, thresholdGeV: c.thresholdGeV)
