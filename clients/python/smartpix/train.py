@@ -55,7 +55,11 @@ def network_input(codes):
     return codes.astype(np.float32) / 8.0
 
 
-def flash_adc_layer(thresholds=(400.0, 1600.0, 2400.0), width=100.0, unit=100.0):
+# The SmartPix chip's flash thresholds, electrons: where learning starts from scratch.
+CHIP_THRESHOLDS = (400.0, 1600.0, 2400.0)
+
+
+def flash_adc_layer(thresholds=CHIP_THRESHOLDS, width=100.0, unit=100.0):
     """A 2-bit flash ADC whose three thresholds are trained: forward, the hard code k (how
     many thresholds the charge reaches, as the chip and the Swift front end compute it);
     backward, the gradient of sum sigmoid((q - t) / width) (straight through), which reaches
@@ -235,6 +239,8 @@ def train(args):
         raise SystemExit("--init: a flash-input network also needs its learned thresholds (--init-thresholds T1,T2,T3, electrons)")
     if args.init_thresholds and not (flash and args.init):
         raise SystemExit("--init-thresholds: only with --input flash and --init")
+    # Checked before the data are loaded: a bad value fails at once.
+    start_thresholds = parse_thresholds(args.init_thresholds) if args.init_thresholds else CHIP_THRESHOLDS
     what = "charge" if flash else "inputs"
     x, y = load_set(args.data, "train", what)
     xv, yv = load_set(args.data, "validation", what)
@@ -247,7 +253,7 @@ def train(args):
     network = model  # what is saved and imported: the QKeras network alone
     adc = None
     if flash:
-        adc = flash_adc_layer(*([parse_thresholds(args.init_thresholds)] if args.init_thresholds else []))
+        adc = flash_adc_layer(start_thresholds)
         x_in = tf.keras.layers.Input(x.shape[1:])
         model = tf.keras.models.Model(x_in, network(adc(x_in)))
         feed = lambda charge: charge.astype(np.float32)  # noqa: E731
