@@ -7,6 +7,9 @@ import ReadoutProtocol
 /// Sparsification during training (the seed's two ways, or none).
 enum Sparsity: String, ExpressibleByArgument, CaseIterable, Codable { case none, l1l2, mdmm }
 
+/// How the learning rate falls during training.
+enum LearningRateSchedule: String, ExpressibleByArgument, CaseIterable { case plateau, cosine }
+
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train the Smart Pixels network on the simulator's frames (QKeras) and write its model file.",
@@ -19,8 +22,8 @@ struct Train: ParsableCommand {
             loss, the best epoch kept) with clients/python/smartpix/train.py, a progress line per \
             epoch. 3. Imports the Keras weights with import-keras's importer and the data's input \
             code, so the model file and the weights cannot drift. Writes OUT.json (the model \
-            file), OUT.h5 (the Keras weights), OUT-log.csv (loss, validation loss, sparsity per \
-            epoch) and OUT.record.json (the command, seeds, data sizes, epochs, wall time, final \
+            file), OUT.h5 (the Keras weights), OUT-log.csv (loss, validation loss, sparsity, learning \
+            rate per epoch) and OUT.record.json (the command, seeds, data sizes, epochs, wall time, final \
             losses, samples/s). --out NAME without a folder writes into models/ of the source \
             tree, where `--model NAME` finds it.
             """
@@ -39,6 +42,14 @@ struct Train: ParsableCommand {
 
     @Option(help: "Adam's learning rate.")
     var learningRate = 2e-3
+
+    @Option(
+        help: ArgumentHelp(
+            "How the learning rate falls: plateau or cosine.",
+            discussion:
+                "plateau halves it after 2 epochs without a better validation loss; cosine lowers it at every step from --learning-rate to 0 at the last of --epochs (half a cosine period), so the run's length is set in advance and its last epochs take small steps."
+        ))
+    var schedule: LearningRateSchedule = .plateau
 
     @Option(help: "Sparsification: none, l1l2 (the seed's regularized baseline) or mdmm.")
     var sparsity: Sparsity = .none
@@ -121,7 +132,7 @@ struct Train: ParsableCommand {
         // 2. Training (the helper's progress goes to stderr as it comes).
         var arguments = [
             "--data", folder, "--out", prefix, "--epochs", "\(epochs)", "--batch", "\(batch)", "--learning-rate", "\(learningRate)", "--seed", "\(seed)",
-            "--sparsity", sparsity.rawValue, "--patience", "\(patience)",
+            "--sparsity", sparsity.rawValue, "--patience", "\(patience)", "--schedule", schedule.rawValue,
         ]
         if sparsity == .mdmm { arguments += ["--target", "\(target)"] }
         if let w = initialWeights { arguments += ["--init", w] }

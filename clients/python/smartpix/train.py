@@ -20,11 +20,13 @@ backward; the summary gives the learned thresholds.
 
 Usage (what `smartpix train` runs):
     python -m smartpix.train --data DIR --out PREFIX [--epochs 40 --batch 1024 --learning-rate 1e-3
-        --seed 1 --sparsity none|l1l2|mdmm --target 0.7 --patience 6 --input network|flash --init WEIGHTS.h5 [--init-thresholds T1,T2,T3]]
+        --seed 1 --sparsity none|l1l2|mdmm --target 0.7 --patience 6 --schedule plateau|cosine
+        --input network|flash --init WEIGHTS.h5 [--init-thresholds T1,T2,T3]]
 A flash network started from another (--init) needs that network's learned thresholds too:
 the Keras weights do not hold them (they are in its model file).
-The learning rate halves after --decay-patience epochs without a better validation loss;
-training stops after --patience. Writes PREFIX.h5 (Keras weights, the best epoch), PREFIX-log.csv (one row per epoch) and
+Learning rate: `plateau` halves it after --decay-patience epochs without a better validation
+loss; `cosine` lowers it every step from --learning-rate to 0 at the last of --epochs (half a
+cosine period). Training stops after --patience epochs without a better validation loss. Writes PREFIX.h5 (Keras weights, the best epoch), PREFIX-log.csv (one row per epoch) and
 prints a JSON summary as its last line on stdout; a progress line per epoch on stderr.
 """
 import argparse
@@ -301,17 +303,22 @@ def train(args):
             if adc:
                 best_thresholds = [float(v) for v in adc.thresholds().numpy()]
             print(f"epoch 0 (--init): validation {best:.4f}, sparsity {start_sparsity:.3f}", file=sys.stderr, flush=True)
+    steps_per_epoch = -(-len(x) // args.batch)
     for epoch in range(args.epochs):
         order = rng.permutation(len(x))
         losses = []
         for i in range(0, len(x), args.batch):
+            if args.schedule == "cosine":
+                done = (epoch * steps_per_epoch + i // args.batch) / (args.epochs * steps_per_epoch)
+                optimizer.learning_rate.assign(args.learning_rate * 0.5 * (1 + np.cos(np.pi * done)))
             idx = np.sort(order[i:i + args.batch])
             losses.append(float(step(tf.constant(feed(x[idx])), tf.constant(y[idx]))))
             seen += len(idx)
         train_loss, val_loss = float(np.mean(losses)), validation_loss()
         s = sparsity(network)
         elapsed = time.time() - start
-        log_rows.append((epoch + 1, train_loss, val_loss, s, float(lam.numpy()), elapsed))
+        rate = float(optimizer.learning_rate.numpy())  # the epoch's last step's
+        log_rows.append((epoch + 1, train_loss, val_loss, s, float(lam.numpy()), rate, elapsed))
         print(f"epoch {epoch + 1}/{args.epochs}: loss {train_loss:.4f}, validation {val_loss:.4f}, sparsity {s:.3f}"
               f"{f', multiplier {float(lam.numpy()):.3g}' if args.sparsity == 'mdmm' else ''}"
               f"{', thresholds ' + ' '.join(f'{v:.0f}' for v in adc.thresholds().numpy()) + ' e' if adc else ''}, {seen / elapsed:.0f} samples/s",
@@ -325,7 +332,7 @@ def train(args):
                 best_thresholds = [float(v) for v in adc.thresholds().numpy()]
         elif eligible:  # (MDMM: the plateau counts once the target is met)
             waited += 1
-            if waited % args.decay_patience == 0:  # a plateau: smaller steps
+            if args.schedule == "plateau" and waited % args.decay_patience == 0:  # a plateau: smaller steps
                 optimizer.learning_rate.assign(optimizer.learning_rate * 0.5)
             if waited >= args.patience:
                 break
@@ -336,7 +343,7 @@ def train(args):
         best_epoch = len(log_rows)
         best = log_rows[-1][2]
     with open(args.out + "-log.csv", "w") as f:
-        f.write("epoch,loss,validation_loss,sparsity,multiplier,seconds\n")
+        f.write("epoch,loss,validation_loss,sparsity,multiplier,learning_rate,seconds\n")
         for r in log_rows:
             f.write(",".join(f"{v:.6g}" if isinstance(v, float) else str(v) for v in r) + "\n")
     wall = time.time() - start
@@ -375,7 +382,9 @@ def main(argv):
                    help="network: the 4-bit network code of the data's inputs; flash: 2-bit flash codes of the data's charge, thresholds learned")
     p.add_argument("--init-thresholds", help="with --input flash and --init: the learned thresholds of the network it starts from, T1,T2,T3 electrons")
     p.add_argument("--init", help="start from these Keras weights (a trained network's PREFIX.h5) instead of a random start")
-    p.add_argument("--decay-patience", type=int, default=2, help="halve the learning rate after this many epochs without a better loss")
+    p.add_argument("--schedule", choices=["plateau", "cosine"], default="plateau",
+                   help="plateau: halve the learning rate after --decay-patience epochs without a better loss; cosine: to 0 at the last epoch")
+    p.add_argument("--decay-patience", type=int, default=2, help="plateau: halve the learning rate after this many epochs without a better loss")
     args = p.parse_args(argv[1:])
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     summary = train(args)

@@ -77,7 +77,7 @@ def test_mdmm_reaches_its_target(data, tmp_path):
                     "--multiplier-rate", "0.5")
     assert summary["sparsity"] >= 0.39, summary
     log = open(tmp_path / "s-log.csv").read().splitlines()
-    assert log[0] == "epoch,loss,validation_loss,sparsity,multiplier,seconds" and len(log) == 13
+    assert log[0] == "epoch,loss,validation_loss,sparsity,multiplier,learning_rate,seconds" and len(log) == 13
 
 
 def test_fine_tuning_starts_where_the_network_ended_and_never_returns_worse(data, tmp_path):
@@ -94,11 +94,16 @@ def test_fine_tuning_starts_where_the_network_ended_and_never_returns_worse(data
 
 
 def test_smartpix_train_writes_model_weights_log_and_record(data, tmp_path):
-    r = run([SMARTPIX, "train", "--data", str(data), "--epochs", "2", "--batch", "512", "--out", str(tmp_path / "tiny")])
+    r = run([SMARTPIX, "train", "--data", str(data), "--epochs", "2", "--batch", "512", "--schedule", "cosine", "--out", str(tmp_path / "tiny")])
     assert r.returncode == 0, r.stderr[-3000:]
     assert "epoch 2/2" in r.stderr
     for suffix in [".json", ".h5", "-log.csv", ".record.json"]:
         assert (tmp_path / f"tiny{suffix}").exists(), suffix
+    # --schedule cosine: 6 steps of 512 per epoch (3,000 clusters), 12 in all; the log has the
+    # rate of each epoch's last step, 2e-3 (1 + cos(pi step / 12)) / 2 at steps 5 and 11.
+    rates = [float(row.split(",")[5]) for row in open(tmp_path / "tiny-log.csv").read().splitlines()[1:]]
+    expected = [2e-3 * (1 + np.cos(np.pi * step / 12)) / 2 for step in (5, 11)]
+    assert rates == pytest.approx(expected, rel=1e-5), rates
     record = json.load(open(tmp_path / "tiny.record.json"))
     assert record["slices"] == 2 and record["trainer"]["epochs_run"] == 2
     assert record["evaluation"]["events"] == 300 and set(record["evaluation"]["residual_sigma"]) == {"x", "y", "cot_alpha", "cot_beta"}
